@@ -1,0 +1,41 @@
+"""The hotline application: app factory, webhooks, services, jobs, pages and CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from ivr.config import Config, read_environment
+
+log = logging.getLogger(__name__)
+
+
+def create_app(env: Mapping[str, str] | None = None) -> Flask:
+    """Build the application.
+
+    ``env`` replaces the environment (tests pass their own); by default the process
+    environment is read over a ``.env`` file in the working directory.
+    """
+    environ = dict(env) if env is not None else read_environment()
+    instance_dir = environ.get("IVR_INSTANCE_DIR")
+    app = Flask(__name__, instance_path=str(Path(instance_dir).resolve()) if instance_dir else None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    config = Config.from_env(environ, Path(app.instance_path))
+    app.config["IVR"] = config
+    app.config["SECRET_KEY"] = config.secret_key
+    if config.skip_twilio_signature:
+        log.warning(
+            "IVR_INSECURE_SKIP_TWILIO_SIGNATURE is on: Twilio webhook signatures are NOT "
+            "checked and anyone can forge calls. Never run like this in production."
+        )
+
+    from ivr import db, health, queue
+
+    db.init_app(app)
+    queue.init_app(app)
+    health.init_app(app)
+    return app

@@ -1,0 +1,30 @@
+"""The ``ivr`` command for operators: ``ivr --help`` lists everything."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup, ScriptInfo
+
+from ivr import create_app
+from ivr.cli.db import db
+from ivr.cli.demo import demo
+from ivr.cli.serve import serve
+from ivr.cli.stations import districts, stations
+from ivr.cli.users import users
+
+
+@click.group(cls=AppGroup)
+def cli() -> None:
+    """Hotline IVR and call logger.
+
+    Configuration comes from IVR_* and TWILIO_* environment variables; a .env file
+    in the working directory may supply them.
+    """
+
+
+for command in (db, stations, districts, users, demo, serve):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli.main(obj=ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False))

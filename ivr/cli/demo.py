@@ -1,0 +1,51 @@
+"""``ivr demo``: a working hotline network to try things on."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ivr.db import database, get_session
+from ivr.station_registry import import_districts, import_stations
+from ivr.users import create_user
+from models import Role, User
+from models.migrate import upgrade
+
+DEMO_DATA = files("ivr") / "demo_data"
+# (username, role, station code, district code, display name)
+DEMO_USERS = [
+    ("admin", Role.CITY_ADMIN, None, None, "市级管理员"),
+    ("haizhu-admin", Role.DISTRICT_ADMIN, None, "haizhu", "海珠区管理员"),
+    ("nanzhou-admin", Role.STATION_ADMIN, "haizhu-nanzhou", None, "南洲街站长"),
+    ("nanzhou-worker", Role.WORKER, "haizhu-nanzhou", None, "南洲街社工"),
+    ("huangshi-worker", Role.WORKER, "baiyun-huangshi", None, "黄石街社工"),
+    ("tongde-worker", Role.WORKER, "baiyun-tongde", None, "同德街社工"),
+]
+
+
+@click.command(
+    help=(
+        "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
+        "stations, and create demo users (password from --password). Safe to repeat."
+    )
+)
+@click.option("--password", envvar="IVR_DEMO_PASSWORD", default="hotline-demo", show_default=True,
+              help="Password given to the demo users (env IVR_DEMO_PASSWORD).")
+@with_appcontext
+def demo(password: str) -> None:
+    upgrade(database().engine)
+    session = get_session()
+    for name, importer in (("districts", import_districts), ("stations", import_stations)):
+        result = importer(session, (DEMO_DATA / f"{name}.csv").read_bytes())
+        click.echo(f"{name}: {result.summary()}")
+    existing = set(session.scalars(select(User.username)))
+    for username, role, station, district, display in DEMO_USERS:
+        if username not in existing:
+            create_user(session, username, password, role, station_code=station,
+                        district_code=district, display_name=display)
+    session.commit()
+    click.echo("demo users (password: %s): %s" % (
+        password, ", ".join(u[0] for u in DEMO_USERS)))

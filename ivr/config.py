@@ -1,0 +1,140 @@
+"""Configuration, read once from the environment into a typed object.
+
+Code receives a :class:`Config`; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+VOSK_MODEL_PREFIX = "IVR_VOSK_MODEL_"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def read_environment(dotenv_path: Path | None = None) -> dict[str, str]:
+    """The process environment over the values of a ``.env`` file, if one exists."""
+    path = dotenv_path or Path.cwd() / ".env"
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    values.update(os.environ)
+    return values
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r}: must be at least 1")
+    return value
+
+
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"IVR_PUBLIC_URL={raw!r}: expected an absolute http(s) URL")
+    return raw.rstrip("/")
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if "/" in host or "@" in host:
+            raise ConfigError(f"IVR_RECORDING_HOSTS: {host!r} is not host[:port]")
+    return hosts
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    """IVR_SECRET_KEY, or a random key kept in the instance folder across restarts."""
+    if env.get("IVR_SECRET_KEY"):
+        return env["IVR_SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Config:
+    instance_path: Path
+    database_url: str
+    public_url: str
+    secret_key: str
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    recording_hosts: tuple[str, ...] = ("api.twilio.com",)
+    storage_dir: Path = Path("recordings")
+    redis_url: str | None = None
+    queue_path: Path = Path("jobs.db")
+    vosk_models: dict[str, Path] = field(default_factory=dict)
+    # Development only: accept Twilio webhooks without a valid signature.
+    skip_twilio_signature: bool = False
+    delete_recordings_after_fetch: bool = False
+    worker_processes: int = 2
+    worker_max_jobs: int = 200
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], instance_path: Path) -> Config:
+        instance_path = Path(instance_path)
+        database_url = env.get("IVR_DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.db'}"
+        if database_url.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; spare operators the dialect suffix.
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+        vosk_models = {
+            name[len(VOSK_MODEL_PREFIX) :].lower(): Path(value)
+            for name, value in env.items()
+            if name.startswith(VOSK_MODEL_PREFIX) and value
+        }
+        storage = Path(env.get("IVR_STORAGE_DIR") or instance_path / "recordings")
+        return cls(
+            instance_path=instance_path,
+            database_url=database_url,
+            public_url=_public_url(env.get("IVR_PUBLIC_URL") or "http://127.0.0.1:5000"),
+            secret_key=_secret_key(env, instance_path),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            recording_hosts=_hosts(env.get("IVR_RECORDING_HOSTS") or "api.twilio.com"),
+            storage_dir=storage,
+            redis_url=env.get("IVR_REDIS_URL") or None,
+            queue_path=instance_path / "jobs.db",
+            vosk_models=vosk_models,
+            skip_twilio_signature=_flag(env, "IVR_INSECURE_SKIP_TWILIO_SIGNATURE", False),
+            delete_recordings_after_fetch=_flag(env, "IVR_DELETE_RECORDINGS_AFTER_FETCH", False),
+            worker_processes=_positive_int(env, "IVR_WORKER_PROCESSES", 2),
+            worker_max_jobs=_positive_int(env, "IVR_WORKER_MAX_JOBS", 200),
+        )

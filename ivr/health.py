@@ -1,0 +1,73 @@
+"""``GET /healthz``: can this instance take calls and process voicemails?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import text
+
+from ivr.db import database
+from ivr.queue import get_huey, queue_status
+from models.migrate import current_revision, head_revision
+from transcription.registry import ModelRegistry
+
+bp = Blueprint("health", __name__)
+
+
+def database_status() -> dict[str, Any]:
+    engine = database().engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        revision = current_revision(engine)
+    except Exception as exc:
+        return {"ok": False, "backend": engine.dialect.name, "reason": f"{type(exc).__name__}"}
+    head = head_revision()
+    status: dict[str, Any] = {
+        "ok": revision == head,
+        "backend": engine.dialect.name,
+        "revision": revision,
+        "head": head,
+    }
+    if revision != head:
+        status["reason"] = f"schema at {revision}, code expects {head}: run `ivr db upgrade`"
+    return status
+
+
+def vosk_status() -> dict[str, Any]:
+    """Models are checked by layout only; the web process never loads one."""
+    models = ModelRegistry(current_app.config["IVR"].vosk_models).status()
+    usable = [lang for lang, report in models.items() if report["ok"]]
+    status: dict[str, Any] = {"ok": bool(usable), "models": models}
+    if not usable:
+        status["reason"] = (
+            "no usable Vosk model (set IVR_VOSK_MODEL_<LANG>); voicemails still open "
+            "tickets, without transcripts"
+        )
+    return status
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    checks = {
+        "database": database_status(),
+        "queue": queue_status(get_huey()),
+        "vosk": vosk_status(),
+    }
+    # Without a database or queue no voicemail is safe: unavailable. Without a model,
+    # voicemails still reach workers untranscribed: degraded, but still serving.
+    if not (checks["database"]["ok"] and checks["queue"]["ok"]):
+        overall, code = "unavailable", 503
+    elif not checks["vosk"]["ok"]:
+        overall, code = "degraded", 200
+    else:
+        overall, code = "ok", 200
+    response = jsonify({"status": overall, "checks": checks})
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,62 @@
+"""Persistence: SQLAlchemy models, engine setup and Alembic migrations.
+
+Imports nothing from ``ivr`` or ``transcription``.
+"""
+
+from models.audit import AuditLog
+from models.base import Base, utcnow
+from models.call import Call, CallDirection, CallEvent, CallOutcome
+from models.caller import Caller, CallerVulnerability, Vulnerability
+from models.menu import MenuStatus, MenuVersion, MenuVersionImmutable
+from models.station import District, HotlineNumber, OnDutyPhone, Station
+from models.ticket import (
+    Priority,
+    ResolutionCategory,
+    Tag,
+    TagKind,
+    TagRule,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketSource,
+    TicketStatus,
+    ticket_tags,
+)
+from models.user import ApiToken, Role, User
+from models.voicemail import Transcript, Voicemail, VoicemailState
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Base",
+    "Call",
+    "CallDirection",
+    "CallEvent",
+    "CallOutcome",
+    "Caller",
+    "CallerVulnerability",
+    "District",
+    "HotlineNumber",
+    "MenuStatus",
+    "MenuVersion",
+    "MenuVersionImmutable",
+    "OnDutyPhone",
+    "Priority",
+    "ResolutionCategory",
+    "Role",
+    "Station",
+    "Tag",
+    "TagKind",
+    "TagRule",
+    "Ticket",
+    "TicketEvent",
+    "TicketEventKind",
+    "TicketSource",
+    "TicketStatus",
+    "Transcript",
+    "User",
+    "Voicemail",
+    "VoicemailState",
+    "ticket_tags",
+    "utcnow",
+]

@@ -1,0 +1,89 @@
+"""Voicemails left by residents and their offline transcripts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamped, enum_column
+
+
+class VoicemailState(enum.Enum):
+    RECEIVED = "received"  # callback seen, audio not yet fetched
+    FETCHED = "fetched"  # audio stored locally, not yet transcribed
+    TRANSCRIBED = "transcribed"  # final
+    NO_AUDIO = "no_audio"  # final: Twilio reported no usable recording
+    FAILED = "failed"  # final: gave up, see last_error
+
+    @property
+    def is_final(self) -> bool:
+        return self in (VoicemailState.TRANSCRIBED, VoicemailState.NO_AUDIO, VoicemailState.FAILED)
+
+
+class Voicemail(Timestamped, Base):
+    __tablename__ = "voicemails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="SET NULL"))
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
+    duration_seconds: Mapped[int | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Tags the menu node implied (e.g. ["food"]) and its priority, kept for the ticket.
+    menu_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    menu_priority: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[VoicemailState] = mapped_column(
+        enum_column(VoicemailState), default=VoicemailState.RECEIVED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Local copy: a server-chosen path relative to the storage directory.
+    storage_path: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime | None]
+    transcribed_at: Mapped[datetime | None]
+
+    transcript: Mapped[Transcript | None] = relationship(
+        back_populates="voicemail", cascade="all, delete-orphan", uselist=False
+    )
+
+    __table_args__ = (
+        Index("ix_voicemails_state_updated", "state", "updated_at"),
+        Index("ix_voicemails_station_created", "station_id", "created_at"),
+        Index("ix_voicemails_ticket_id", "ticket_id"),
+        Index("ix_voicemails_call_id", "call_id"),
+    )
+
+
+class Transcript(Base):
+    """What Vosk heard in a voicemail."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voicemail_id: Mapped[int] = mapped_column(
+        ForeignKey("voicemails.id", ondelete="CASCADE"), unique=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")  # for reading: CJK spaces removed
+    raw_text: Mapped[str] = mapped_column(Text, default="")  # as the recogniser gave it
+    # [{"word": "米", "start": 0.42, "end": 0.61, "conf": 0.93}, ...]
+    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    confidence: Mapped[float | None]
+    language: Mapped[str] = mapped_column(String(8))
+    # True when the caller's language had no model and another language's was used.
+    language_fallback: Mapped[bool] = mapped_column(default=False)
+    model: Mapped[str] = mapped_column(String(200))
+    audio_seconds: Mapped[float]
+    decode_seconds: Mapped[float]
+    created_at: Mapped[datetime]
+
+    voicemail: Mapped[Voicemail] = relationship(back_populates="transcript")

@@ -1,0 +1,122 @@
+from importlib.resources import files
+
+import click
+import pytest
+from sqlalchemy import func, select
+
+from ivr.cli import cli
+from ivr.users import verify_password
+from models import Role, Station, User
+
+DEMO = files("ivr") / "demo_data"
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [(), *_all_commands(cli)], ids=lambda p: " ".join(p) or "ivr")
+def test_every_command_explains_itself(runner, path):
+    result = runner.invoke(*path, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    assert command.help and len(command.help) > 20
+
+
+def test_db_upgrade_is_safe_to_repeat(runner):
+    for _ in range(2):
+        result = runner.invoke("db", "upgrade")
+        assert result.exit_code == 0
+        assert "database at revision 0001" in result.output
+
+
+def test_stations_import_list_and_export(runner, tmp_path):
+    assert runner.invoke("districts", "import", str(DEMO / "districts.csv")).exit_code == 0
+    result = runner.invoke("stations", "import", str(DEMO / "stations.csv"))
+    assert result.exit_code == 0, result.output
+    assert "203 created, 0 updated, 0 unchanged" in result.output
+
+    again = runner.invoke("stations", "import", str(DEMO / "stations.csv"))
+    assert "0 created, 0 updated, 203 unchanged" in again.output
+
+    listing = runner.invoke("stations", "list", "--district", "海珠区")
+    assert "haizhu-nanzhou" in listing.output and "baiyun-huangshi" not in listing.output
+
+    out = tmp_path / "export.csv"
+    assert runner.invoke("stations", "export", "-o", str(out)).exit_code == 0
+    assert sorted(out.read_text(encoding="utf-8").splitlines()) == sorted(
+        (DEMO / "stations.csv").read_text(encoding="utf-8").splitlines()
+    )
+
+
+def test_a_bad_import_exits_non_zero_naming_the_line(runner, tmp_path, db_session):
+    runner.invoke("districts", "import", str(DEMO / "districts.csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,name_zh,district,hotline_numbers\n"
+        "good,好街,haizhu,+862000000001\n"
+        "bad,坏街,haizhu,83000001\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke("stations", "import", str(bad))
+    assert result.exit_code == 1
+    assert "bad.csv: line 3: hotline_numbers: '83000001' is not an E.164 number" in result.output
+    assert "no stations were changed" in result.output
+    assert db_session.scalar(select(func.count()).select_from(Station)) == 0
+
+
+def test_users_create_with_each_role(runner, db_session):
+    runner.invoke("districts", "import", str(DEMO / "districts.csv"))
+    runner.invoke("stations", "import", str(DEMO / "stations.csv"))
+    cases = [
+        ("w1", "worker", "--station", "baiyun-huangshi"),
+        ("s1", "station_admin", "--station", "baiyun-tongde"),
+        ("d1", "district_admin", "--district", "baiyun"),
+        ("c1", "city_admin"),
+    ]
+    for username, role, *scope in cases:
+        result = runner.invoke(
+            "users", "create", username, "--role", role, *scope,
+            input="correct horse battery\ncorrect horse battery\n",
+        )
+        assert result.exit_code == 0, result.output
+    users = {u.username: u for u in db_session.scalars(select(User))}
+    assert users["w1"].station.code == "baiyun-huangshi" and users["w1"].role is Role.WORKER
+    assert users["d1"].district.code == "baiyun" and users["d1"].station_id is None
+    assert users["c1"].station_id is None and users["c1"].district_id is None
+    assert verify_password(users["w1"].password_hash, "correct horse battery")
+    assert not verify_password(users["w1"].password_hash, "wrong")
+    assert "correct horse" not in users["w1"].password_hash
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "worker"), "a worker needs --station"),
+        (("--role", "worker", "--station", "nowhere"), "unknown station 'nowhere'"),
+        (("--role", "district_admin", "--district", "atlantis"), "unknown district 'atlantis'"),
+    ],
+)
+def test_users_create_refuses_a_scope_that_does_not_fit(runner, args, message):
+    result = runner.invoke(
+        "users", "create", "someone", *args, input="long enough pw\nlong enough pw\n"
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_demo_seeds_once(runner, db_session):
+    first = runner.invoke("demo")
+    assert first.exit_code == 0, first.output
+    assert "stations: 203 created" in first.output
+    second = runner.invoke("demo")
+    assert second.exit_code == 0, second.output
+    assert "stations: 0 created, 0 updated, 203 unchanged" in second.output
+    usernames = set(db_session.scalars(select(User.username)))
+    assert {"admin", "nanzhou-worker", "huangshi-worker"} <= usernames

@@ -1,0 +1,47 @@
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+import models
+from models.db import make_engine
+from models.migrate import current_revision, downgrade, head_revision, upgrade
+
+
+def _drift(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, models.Base.metadata)
+
+
+def test_migrations_create_exactly_the_models(empty_database_url):
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert _drift(engine) == []
+    engine.dispose()
+
+
+def test_migrations_go_down_and_up_again(empty_database_url):
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    upgrade(engine)  # repeating is harmless
+    assert {t.name for t in models.Base.metadata.sorted_tables} <= set(
+        inspect(engine).get_table_names()
+    )
+    engine.dispose()
+
+
+def test_the_queue_and_call_log_have_their_indexes(empty_database_url):
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    inspector = inspect(engine)
+    ticket_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("tickets")}
+    assert ticket_indexes["ix_tickets_queue"] == ["station_id", "status", "priority", "due_at"]
+    call_indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("calls")}
+    assert call_indexes["ix_calls_station_started"] == ["station_id", "started_at"]
+    caller_unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("callers")}
+    assert ("phone_number",) in caller_unique
+    engine.dispose()
