@@ -52,8 +52,11 @@ def read_rows(
     unknown = [c for c in columns if c not in required + optional]
     if unknown:
         header_errors.append(
-            RowError(1, f"unknown column(s) {', '.join(unknown)}; allowed: "
-                     f"{', '.join(required + optional)}")
+            RowError(
+                1,
+                f"unknown column(s) {', '.join(unknown)}; allowed: "
+                f"{', '.join(required + optional)}",
+            )
         )
     missing = [c for c in required if c not in columns]
     if missing:

@@ -35,7 +35,13 @@ from models import District, HotlineNumber, OnDutyPhone, Station
 STATION_REQUIRED = ("code", "name_zh", "district", "hotline_numbers")
 STATION_OPTIONAL = ("name_en", "languages", "timezone", "on_duty_phones")
 STATION_COLUMNS = (
-    "code", "name_zh", "name_en", "district", "hotline_numbers", "languages", "timezone",
+    "code",
+    "name_zh",
+    "name_en",
+    "district",
+    "hotline_numbers",
+    "languages",
+    "timezone",
     "on_duty_phones",
 )
 DISTRICT_COLUMNS = ("code", "name_zh", "name_en")
@@ -75,9 +81,7 @@ def _check_code(code: str, line: int, errors: list[RowError]) -> None:
         errors.append(RowError(line, f"code {code!r} must be 1-64 of a-z, 0-9 and '-'"))
 
 
-def _check_numbers(
-    numbers: list[str], column: str, line: int, errors: list[RowError]
-) -> None:
+def _check_numbers(numbers: list[str], column: str, line: int, errors: list[RowError]) -> None:
     for number in numbers:
         if not is_e164(number):
             errors.append(
@@ -117,9 +121,15 @@ def _parse_station_row(
         return None
     assert district_id is not None
     return StationRow(
-        line=line, code=code, name_zh=raw["name_zh"], name_en=raw.get("name_en", ""),
-        district_id=district_id, hotline_numbers=numbers, languages=languages,
-        timezone=timezone, on_duty_phones=phones,
+        line=line,
+        code=code,
+        name_zh=raw["name_zh"],
+        name_en=raw.get("name_en", ""),
+        district_id=district_id,
+        hotline_numbers=numbers,
+        languages=languages,
+        timezone=timezone,
+        on_duty_phones=phones,
     )
 
 
@@ -131,20 +141,22 @@ def _district_lookup(session: Session) -> dict[str, int]:
     return lookup
 
 
-def _check_across_rows(
-    session: Session, rows: list[StationRow], errors: list[RowError]
-) -> None:
+def _check_across_rows(session: Session, rows: list[StationRow], errors: list[RowError]) -> None:
     """Duplicates within the file, and numbers that belong to a station not being imported."""
     first_code: dict[str, int] = {}
     first_number: dict[str, int] = {}
     for row in rows:
         if row.code in first_code:
-            errors.append(RowError(row.line, f"code {row.code!r} repeats line {first_code[row.code]}"))
+            errors.append(
+                RowError(row.line, f"code {row.code!r} repeats line {first_code[row.code]}")
+            )
         first_code.setdefault(row.code, row.line)
         for number in row.hotline_numbers:
             if number in first_number:
                 errors.append(
-                    RowError(row.line, f"hotline number {number} repeats line {first_number[number]}")
+                    RowError(
+                        row.line, f"hotline number {number} repeats line {first_number[number]}"
+                    )
                 )
             first_number.setdefault(number, row.line)
     owners = dict(
@@ -160,7 +172,9 @@ def _check_across_rows(
             # A number may move between stations only when both are in this file.
             if owner is not None and owner != row.code and owner not in first_code:
                 errors.append(
-                    RowError(row.line, f"hotline number {number} is already used by station {owner}")
+                    RowError(
+                        row.line, f"hotline number {number} is already used by station {owner}"
+                    )
                 )
 
 
@@ -291,11 +305,18 @@ def export_stations(session: Session) -> str:
         .order_by(Station.code)
     )
     for s in stations:
-        writer.writerow([
-            s.code, s.name_zh, s.name_en, s.district.code,
-            ";".join(n.number for n in s.hotline_numbers), ";".join(s.languages), s.timezone,
-            ";".join(p.number for p in s.on_duty_phones),
-        ])
+        writer.writerow(
+            [
+                s.code,
+                s.name_zh,
+                s.name_en,
+                s.district.code,
+                ";".join(n.number for n in s.hotline_numbers),
+                ";".join(s.languages),
+                s.timezone,
+                ";".join(p.number for p in s.on_duty_phones),
+            ]
+        )
     return out.getvalue()
 
 

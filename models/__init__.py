@@ -57,6 +57,7 @@ __all__ = [
     "User",
     "Voicemail",
     "VoicemailState",
+    "Vulnerability",
     "ticket_tags",
     "utcnow",
 ]

@@ -32,9 +32,7 @@ class MenuVersion(Base):
     status: Mapped[MenuStatus] = mapped_column(enum_column(MenuStatus), default=MenuStatus.DRAFT)
     document: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
 
@@ -52,9 +50,8 @@ def _refuse_changes_to_published(mapper, connection, target: MenuVersion) -> Non
 
     state = inspect(target)
     status_history = state.attrs.status.history
-    was_published = (
-        MenuStatus.PUBLISHED in (status_history.deleted or ())
-        or (not status_history.has_changes() and target.status is MenuStatus.PUBLISHED)
+    was_published = MenuStatus.PUBLISHED in (status_history.deleted or ()) or (
+        not status_history.has_changes() and target.status is MenuStatus.PUBLISHED
     )
     if was_published:
         raise MenuVersionImmutable(

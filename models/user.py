@@ -28,9 +28,7 @@ class User(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="RESTRICT"))
-    district_id: Mapped[int | None] = mapped_column(
-        ForeignKey("districts.id", ondelete="RESTRICT")
-    )
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="RESTRICT"))
     # The worker's own phone, rung first by click-to-call.
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8), default="zh")

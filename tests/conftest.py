@@ -24,7 +24,9 @@ from ivr.cli import cli
 from models.db import make_engine
 from models.migrate import upgrade
 
-DATABASES = [d.strip() for d in os.environ.get("IVR_TEST_DATABASES", "sqlite,postgresql").split(",")]
+DATABASES = [
+    d.strip() for d in os.environ.get("IVR_TEST_DATABASES", "sqlite,postgresql").split(",")
+]
 POSTGRES_URL = os.environ.get(
     "IVR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

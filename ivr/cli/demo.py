@@ -32,8 +32,13 @@ DEMO_USERS = [
         "stations, and create demo users (password from --password). Safe to repeat."
     )
 )
-@click.option("--password", envvar="IVR_DEMO_PASSWORD", default="hotline-demo", show_default=True,
-              help="Password given to the demo users (env IVR_DEMO_PASSWORD).")
+@click.option(
+    "--password",
+    envvar="IVR_DEMO_PASSWORD",
+    default="hotline-demo",
+    show_default=True,
+    help="Password given to the demo users (env IVR_DEMO_PASSWORD).",
+)
 @with_appcontext
 def demo(password: str) -> None:
     upgrade(database().engine)
@@ -44,8 +49,15 @@ def demo(password: str) -> None:
     existing = set(session.scalars(select(User.username)))
     for username, role, station, district, display in DEMO_USERS:
         if username not in existing:
-            create_user(session, username, password, role, station_code=station,
-                        district_code=district, display_name=display)
+            create_user(
+                session,
+                username,
+                password,
+                role,
+                station_code=station,
+                district_code=district,
+                display_name=display,
+            )
     session.commit()
-    click.echo("demo users (password: %s): %s" % (
-        password, ", ".join(u[0] for u in DEMO_USERS)))
+    names = ", ".join(u[0] for u in DEMO_USERS)
+    click.echo(f"demo users (password: {password}): {names}")

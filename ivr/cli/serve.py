@@ -20,9 +20,18 @@ import click
 @click.option("--workers", default=2, show_default=True, type=int, help="Web worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     web = [
-        sys.executable, "-m", "gunicorn", "ivr.wsgi:app",
-        "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "ivr.wsgi:app",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
     ]
     click.echo(f"serving on http://{host}:{port}/ (health: http://{host}:{port}/healthz)")
     children = [subprocess.Popen(web)]

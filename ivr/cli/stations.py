@@ -53,8 +53,13 @@ def import_command(file) -> None:  # type: ignore[no-untyped-def]
 
 
 @stations.command("export", help="Write every station as CSV in the import format.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
 @with_appcontext
 def export_command(output) -> None:  # type: ignore[no-untyped-def]
     output.write(export_stations(get_session()))
@@ -84,7 +89,9 @@ def districts() -> None:
     pass
 
 
-@districts.command("import", help="Create or update districts from a CSV file: code, name_zh, name_en.")
+@districts.command(
+    "import", help="Create or update districts from a CSV file: code, name_zh, name_en."
+)
 @click.argument("file", type=click.File("rb"))
 @with_appcontext
 def districts_import_command(file) -> None:  # type: ignore[no-untyped-def]

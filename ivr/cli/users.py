@@ -36,8 +36,14 @@ def create_command(username, role, station_code, district_code, display_name, ph
     session = get_session()
     try:
         user = create_user(
-            session, username, password, Role(role), station_code=station_code,
-            district_code=district_code, display_name=display_name, phone=phone,
+            session,
+            username,
+            password,
+            Role(role),
+            station_code=station_code,
+            district_code=district_code,
+            display_name=display_name,
+            phone=phone,
         )
     except UserInvalid as exc:
         raise click.ClickException(str(exc)) from None

@@ -82,7 +82,12 @@ def test_users_create_with_each_role(runner, db_session):
     ]
     for username, role, *scope in cases:
         result = runner.invoke(
-            "users", "create", username, "--role", role, *scope,
+            "users",
+            "create",
+            username,
+            "--role",
+            role,
+            *scope,
             input="correct horse battery\ncorrect horse battery\n",
         )
         assert result.exit_code == 0, result.output

@@ -15,7 +15,12 @@ def test_without_a_model_the_service_is_degraded_but_serving(client):
     assert body["status"] == "degraded"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["database"]["revision"] == body["checks"]["database"]["head"]
-    assert body["checks"]["queue"] == {"ok": True, "backend": "sqlite", "pending": 0, "scheduled": 0}
+    assert body["checks"]["queue"] == {
+        "ok": True,
+        "backend": "sqlite",
+        "pending": 0,
+        "scheduled": 0,
+    }
     assert "IVR_VOSK_MODEL_" in body["checks"]["vosk"]["reason"]
 
 

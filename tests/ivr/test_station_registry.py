@@ -68,14 +68,18 @@ def test_export_then_import_round_trips(db_session, demo_stations):
 def test_an_import_updates_and_moves_numbers_between_listed_stations(db_session, demo_districts):
     import_stations(
         db_session,
-        (HEADER + "a,甲街,,haizhu,+862000000001;+862000000002,zh,,\n"
-         "b,乙街,,haizhu,+862000000003,zh;yue,,+8613900000001\n").encode(),
+        (
+            HEADER + "a,甲街,,haizhu,+862000000001;+862000000002,zh,,\n"
+            "b,乙街,,haizhu,+862000000003,zh;yue,,+8613900000001\n"
+        ).encode(),
     )
     result = import_stations(
         db_session,
-        (HEADER + "a,甲街,,haizhu,+862000000001,zh,,\n"
-         "b,乙街,B Street,海珠区,+862000000003;+862000000002,zh;yue;en,,+8613900000002;+8613900000001\n"
-         ).encode(),
+        (
+            HEADER + "a,甲街,,haizhu,+862000000001,zh,,\n"
+            "b,乙街,B Street,海珠区,+862000000003;+862000000002,zh;yue;en,,"
+            "+8613900000002;+8613900000001\n"
+        ).encode(),
     )
     assert sorted(result.updated) == ["a", "b"]
     b = db_session.scalar(select(Station).where(Station.code == "b"))
@@ -85,23 +89,38 @@ def test_an_import_updates_and_moves_numbers_between_listed_stations(db_session,
 
 
 BAD_FILES = {
-    "unknown column": (HEADER.replace("timezone", "tz") + "a,甲,,haizhu,+862000000001,zh,,\n",
-                       ["line 1: unknown column(s) tz"]),
-    "missing column": ("code,name_zh,district\na,甲,haizhu\n",
-                       ["line 1: missing required column(s) hotline_numbers"]),
-    "wrong field count": (HEADER + "a,甲,,haizhu,+862000000001,zh,Asia/Shanghai\n",
-                          ["line 2: 7 fields, but the header has 8"]),
-    "not E.164": (HEADER + "a,甲,,haizhu,020-83000001,zh,,\n",
-                  ["line 2: hotline_numbers: '020-83000001' is not an E.164 number"]),
-    "unknown district": (HEADER + "a,甲,,atlantis,+862000000001,zh,,\n",
-                         ["line 2: unknown district 'atlantis'"]),
+    "unknown column": (
+        HEADER.replace("timezone", "tz") + "a,甲,,haizhu,+862000000001,zh,,\n",
+        ["line 1: unknown column(s) tz"],
+    ),
+    "missing column": (
+        "code,name_zh,district\na,甲,haizhu\n",
+        ["line 1: missing required column(s) hotline_numbers"],
+    ),
+    "wrong field count": (
+        HEADER + "a,甲,,haizhu,+862000000001,zh,Asia/Shanghai\n",
+        ["line 2: 7 fields, but the header has 8"],
+    ),
+    "not E.164": (
+        HEADER + "a,甲,,haizhu,020-83000001,zh,,\n",
+        ["line 2: hotline_numbers: '020-83000001' is not an E.164 number"],
+    ),
+    "unknown district": (
+        HEADER + "a,甲,,atlantis,+862000000001,zh,,\n",
+        ["line 2: unknown district 'atlantis'"],
+    ),
     "number twice in the file": (
         HEADER + "a,甲,,haizhu,+862000000001,zh,,\nb,乙,,haizhu,+862000000001,zh,,\n",
-        ["line 3: hotline number +862000000001 repeats line 2"]),
-    "code twice": (HEADER + "a,甲,,haizhu,+862000000001,zh,,\na,乙,,haizhu,+862000000002,zh,,\n",
-                   ["line 3: code 'a' repeats line 2"]),
-    "bad timezone and language": (HEADER + "a,甲,,haizhu,+862000000001,zh;Cantonese,Mars/Base,\n",
-                                  ["line 2: language 'Cantonese'", "line 2: unknown timezone"]),
+        ["line 3: hotline number +862000000001 repeats line 2"],
+    ),
+    "code twice": (
+        HEADER + "a,甲,,haizhu,+862000000001,zh,,\na,乙,,haizhu,+862000000002,zh,,\n",
+        ["line 3: code 'a' repeats line 2"],
+    ),
+    "bad timezone and language": (
+        HEADER + "a,甲,,haizhu,+862000000001,zh;Cantonese,Mars/Base,\n",
+        ["line 2: language 'Cantonese'", "line 2: unknown timezone"],
+    ),
     "not UTF-8": ("甲街", ["line 1: the file is not UTF-8"]),
     "empty": ("", ["line 1: the file is empty"]),
 }
@@ -111,8 +130,11 @@ BAD_FILES = {
 def test_a_bad_file_names_its_lines_and_changes_nothing(db_session, demo_stations, name):
     text, expected = BAD_FILES[name]
     # The GBK file is what a spreadsheet on a Chinese Windows desktop saves by default.
-    data = (HEADER + f"a,{text},,haizhu,+862000000001,zh,,\n").encode("gbk") if (
-        name == "not UTF-8") else text.encode()
+    data = (
+        (HEADER + f"a,{text},,haizhu,+862000000001,zh,,\n").encode("gbk")
+        if (name == "not UTF-8")
+        else text.encode()
+    )
     before = export_stations(db_session)
     with pytest.raises(CsvInvalid) as caught:
         import_stations(db_session, data)

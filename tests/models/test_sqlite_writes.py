@@ -29,7 +29,9 @@ def test_concurrent_read_modify_write_never_hits_busy(tmp_path):
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO districts (code, name_zh, name_en) VALUES ('d', 'd', '0')"))
+        connection.execute(
+            text("INSERT INTO districts (code, name_zh, name_en) VALUES ('d', 'd', '0')")
+        )
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
