@@ -49,7 +49,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def deferred(engine: Engine) -> Engine:
+    """The same engine, beginning SQLite transactions DEFERRED.
+
+    For sessions that only read while others write: in WAL a deferred reader never
+    blocks a writer, where an immediate one holds the write lock until it ends. Not for
+    sessions that write while others do (they could fail with SQLITE_BUSY).
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

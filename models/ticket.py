@@ -145,6 +145,7 @@ class Ticket(Timestamped, Base):
 class TicketEventKind(enum.Enum):
     OPENED = "opened"
     VOICEMAIL_ADDED = "voicemail_added"
+    MERGED = "merged"  # another contact (e.g. an abandoned call) joined the case
     TRANSCRIBED = "transcribed"
     TAGGED = "tagged"
     UNTAGGED = "untagged"

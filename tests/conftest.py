@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 import models
 from ivr import create_app
 from ivr.cli import cli
-from models.db import make_engine
+from models.db import deferred, make_engine
 from models.migrate import upgrade
 
 DATABASES = [
@@ -172,7 +172,44 @@ def runner(app: Flask) -> CliRunner:
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
-    """A session of its own on the test's database (not the request's)."""
-    session = app.extensions["ivr.db"].sessions()
+    """A session of its own on the test's database (not the request's).
+
+    Its SQLite transactions begin DEFERRED, so a test reading between two webhook
+    requests never holds the write lock the next request needs. Call ``fresh(session)``
+    before reading what a request wrote.
+    """
+    session = Session(bind=deferred(app.extensions["ivr.db"].engine), expire_on_commit=False)
     yield session
     session.close()
+
+
+def fresh(session: Session) -> Session:
+    """End the session's transaction so the next read sees what requests committed."""
+    session.commit()
+    session.expire_all()
+    return session
+
+
+class Twilio:
+    """Posts to webhooks as Twilio does: absolute public URL, form fields, a real signature."""
+
+    def __init__(self, client, token: str = TWILIO_AUTH_TOKEN, public_url: str = PUBLIC_URL):  # type: ignore[no-untyped-def]
+        from twilio.request_validator import RequestValidator
+
+        self.client = client
+        self.public_url = public_url
+        self.validator = RequestValidator(token)
+
+    def signature(self, url: str, params: dict[str, str]) -> str:
+        return self.validator.compute_signature(url, params)
+
+    def post(self, path_or_url: str, headers: dict[str, str] | None = None, **params: str):  # type: ignore[no-untyped-def]
+        url = path_or_url if "://" in path_or_url else self.public_url + path_or_url
+        path = url[len(self.public_url) :]
+        signed = {"X-Twilio-Signature": self.signature(url, params), **(headers or {})}
+        return self.client.post(path, data=params, headers=signed)
+
+
+@pytest.fixture
+def twilio(client) -> Twilio:  # type: ignore[no-untyped-def]
+    return Twilio(client)

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, ScriptInfo
 from ivr import create_app
 from ivr.cli.db import db
 from ivr.cli.demo import demo
+from ivr.cli.menu import menu, simulate
 from ivr.cli.serve import serve
 from ivr.cli.stations import districts, stations
 from ivr.cli.users import users
@@ -22,7 +23,7 @@ def cli() -> None:
     """
 
 
-for command in (db, stations, districts, users, demo, serve):
+for command in (db, stations, districts, users, menu, simulate, demo, serve):
     cli.add_command(command)
 
 

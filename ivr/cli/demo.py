@@ -9,9 +9,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.db import database, get_session
+from ivr.menu.template import default_menu_yaml
+from ivr.menus import save_version
 from ivr.station_registry import import_districts, import_stations
 from ivr.users import create_user
-from models import Role, User
+from models import MenuVersion, Role, Station, User
 from models.migrate import upgrade
 
 DEMO_DATA = files("ivr") / "demo_data"
@@ -29,7 +31,8 @@ DEMO_USERS = [
 @click.command(
     help=(
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
-        "stations, and create demo users (password from --password). Safe to repeat."
+        "stations, publish the default menu for every station that has none, and create demo "
+        "users (password from --password). Safe to repeat."
     )
 )
 @click.option(
@@ -46,6 +49,14 @@ def demo(password: str) -> None:
     for name, importer in (("districts", import_districts), ("stations", import_stations)):
         result = importer(session, (DEMO_DATA / f"{name}.csv").read_bytes())
         click.echo(f"{name}: {result.summary()}")
+    with_menu = set(session.scalars(select(MenuVersion.station_id)))
+    published = 0
+    for station in session.scalars(select(Station).order_by(Station.code)):
+        if station.id not in with_menu:
+            document = default_menu_yaml(station.languages)
+            save_version(session, station, document, publish=True, note="default template")
+            published += 1
+    click.echo(f"menus: default menu published for {published} station(s)")
     existing = set(session.scalars(select(User.username)))
     for username, role, station, district, display in DEMO_USERS:
         if username not in existing:

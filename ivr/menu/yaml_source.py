@@ -1,0 +1,149 @@
+"""Loading a menu's YAML text safely, with the problems PyYAML would hide or raise.
+
+PyYAML keeps the last value of a key repeated in one mapping, without a word: a menu
+author who pastes a second ``main:`` node silently loses the first. :func:`load_yaml`
+reports every repeated key with its line instead, and turns everything PyYAML (or a
+constructor inside it) can raise into a :class:`YamlInvalid` with a line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+SHOWN_KEY_CHARS = 40
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A problem in the text itself. ``path`` is the dotted path of the mapping concerned."""
+
+    path: str
+    message: str
+
+
+class YamlInvalid(Exception):
+    """The text is not one well-formed YAML document."""
+
+    def __init__(self, problem: SourceProblem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.problem.path}: {self.problem.message}"
+
+
+class MenuLoader(yaml.SafeLoader):
+    """The safe loader: plain data only (no Python objects), from one document."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    data: object
+    duplicates: list[SourceProblem]  # repeated keys; ``data`` holds the last value of each
+
+
+def load_yaml(text: str) -> Loaded:
+    """Parse ``text``; raise :class:`YamlInvalid` for anything that is not one YAML document."""
+    loader = None
+    try:
+        loader = MenuLoader(text)  # its reader already rejects characters YAML disallows
+        root = loader.get_single_node()
+        if root is None:
+            return Loaded(None, [])
+        duplicates = _duplicates(loader, root)
+        return Loaded(loader.construct_document(root), duplicates)
+    except yaml.MarkedYAMLError as error:
+        raise YamlInvalid(SourceProblem("(document)", _marked_message(error))) from None
+    except yaml.YAMLError as error:  # e.g. a reader error: a character YAML does not allow
+        raise YamlInvalid(SourceProblem("(document)", f"invalid YAML: {error}")) from None
+    except RecursionError:
+        message = "invalid YAML: lists or mappings nested too deeply"
+        raise YamlInvalid(SourceProblem("(document)", message)) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # Constructors raise these for values YAML's patterns accept but Python does not,
+        # e.g. the date 2022-13-45 or an integer too long to convert.
+        message = f"invalid YAML value: {error}"
+        raise YamlInvalid(SourceProblem("(document)", message)) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _marked_message(error: yaml.MarkedYAMLError) -> str:
+    where = _where(error.problem_mark)
+    problem = error.problem or "invalid YAML"
+    message = f"YAML syntax error{where}: {problem}"
+    if error.context:
+        message += f" ({error.context}{_where(error.context_mark)})"
+    return message
+
+
+def _where(mark: yaml.Mark | None) -> str:
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+def _duplicates(loader: MenuLoader, root: Node) -> list[SourceProblem]:
+    """Every key repeated within one mapping, in document order.
+
+    Walks the composed node tree (rather than the constructed data) because only the tree
+    still has both keys and their lines. Nodes shared through aliases are walked once.
+    """
+    problems: list[SourceProblem] = []
+    stack: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children: list[tuple[Node, str]] = []
+        if isinstance(node, MappingNode):
+            problems.extend(_repeated_keys(loader, node, path or "(document)"))
+            children = [(value, _join(path, _key_text(key))) for key, value in node.value]
+        elif isinstance(node, SequenceNode):
+            children = [(item, _join(path, str(i))) for i, item in enumerate(node.value)]
+        stack.extend(reversed(children))
+    return problems
+
+
+def _repeated_keys(loader: MenuLoader, node: MappingNode, path: str) -> list[SourceProblem]:
+    problems = []
+    first_line: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
+            continue  # merged keys may be overridden; complex keys fail construction later
+        key = _key_identity(loader, key_node)
+        line = key_node.start_mark.line + 1
+        if key in first_line:
+            text = _key_text(key_node)
+            message = f"duplicate key '{text}' at line {line} (first at line {first_line[key]})"
+            problems.append(SourceProblem(path, message))
+        else:
+            first_line[key] = line
+    return problems
+
+
+def _key_identity(loader: MenuLoader, key_node: ScalarNode) -> object:
+    """The key as the constructed mapping will see it: ``1`` and ``0x1`` are one key."""
+    try:
+        key = loader.construct_object(key_node)
+        hash(key)
+        return key
+    except Exception:  # construction reports it properly later
+        loader.recursive_objects.pop(key_node, None)
+        return (key_node.tag, key_node.value)
+
+
+def _key_text(key_node: Node) -> str:
+    if not isinstance(key_node, ScalarNode):
+        return "?"
+    text = str(key_node.value)
+    return text if len(text) <= SHOWN_KEY_CHARS else text[: SHOWN_KEY_CHARS - 1] + "…"
+
+
+def _join(path: str, part: str) -> str:
+    return f"{path}.{part}" if path else part

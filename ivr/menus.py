@@ -1,0 +1,108 @@
+"""Stations' menus: which one a call uses, drafts and publishing, and parsing once.
+
+A call names its menu with a short reference carried in every webhook URL, so a menu
+published mid-call does not change the ground under a caller:
+
+- ``v<id>``: a stored MenuVersion;
+- ``d<station id>``: the default template for a station that has published nothing;
+- ``u``: the built-in menu for numbers assigned to no station.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ivr.menu.document import Menu
+from ivr.menu.engine import MenuPositionInvalid
+from ivr.menu.template import UNASSIGNED_MENU, default_menu_yaml
+from ivr.menu.validate import parse_menu
+from models import MenuStatus, MenuVersion, Station, User, utcnow
+
+UNASSIGNED = "u"
+
+
+@lru_cache(maxsize=1024)
+def _parsed(digest: str, text: str) -> Menu:
+    # Keyed by content: a published version never changes, so each is parsed once per
+    # process; the digest keeps the key small in the cache's bookkeeping.
+    return parse_menu(text).menu
+
+
+def parse_cached(text: str) -> Menu:
+    return _parsed(hashlib.sha1(text.encode()).hexdigest(), text)
+
+
+UNASSIGNED_YAML = yaml.safe_dump(UNASSIGNED_MENU, allow_unicode=True, sort_keys=False)
+
+
+def published_version(session: Session, station_id: int) -> MenuVersion | None:
+    return session.scalars(
+        select(MenuVersion)
+        .where(MenuVersion.station_id == station_id, MenuVersion.status == MenuStatus.PUBLISHED)
+        .order_by(MenuVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+def menu_ref_for(session: Session, station: Station | None) -> str:
+    if station is None:
+        return UNASSIGNED
+    version = published_version(session, station.id)
+    return f"v{version.id}" if version is not None else f"d{station.id}"
+
+
+def load_menu(session: Session, ref: str) -> tuple[Menu, int | None]:
+    """The menu a reference names and the station it belongs to (None: unassigned)."""
+    if ref == UNASSIGNED:
+        return parse_cached(UNASSIGNED_YAML), None
+    kind, number = ref[:1], ref[1:]
+    if not number.isdigit() or kind not in ("v", "d"):
+        raise MenuPositionInvalid(f"no menu {ref!r}")
+    if kind == "v":
+        version = session.get(MenuVersion, int(number))
+        if version is None:
+            raise MenuPositionInvalid(f"no menu version {number}")
+        return parse_cached(version.document), version.station_id
+    station = session.get(Station, int(number))
+    if station is None:
+        raise MenuPositionInvalid(f"no station {number}")
+    return parse_cached(default_menu_yaml(station.languages)), station.id
+
+
+def known_station_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Station.code)))
+
+
+def save_version(
+    session: Session,
+    station: Station,
+    document: str,
+    *,
+    publish: bool,
+    user: User | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> MenuVersion:
+    """Validate ``document`` and store it as the station's next version (MenuInvalid if not)."""
+    parse_menu(document, known_stations=known_station_codes(session))
+    latest = session.scalar(
+        select(func.max(MenuVersion.version)).where(MenuVersion.station_id == station.id)
+    )
+    version = MenuVersion(
+        station_id=station.id,
+        version=(latest or 0) + 1,
+        status=MenuStatus.PUBLISHED if publish else MenuStatus.DRAFT,
+        document=document,
+        note=note,
+        created_by_id=user.id if user else None,
+        published_at=(now or utcnow()) if publish else None,
+    )
+    session.add(version)
+    session.flush()
+    return version

@@ -1,0 +1,13 @@
+"""Twilio's side of a call: the webhooks a resident's call drives."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("voice", __name__, url_prefix="/twilio")
+
+
+def init_app(app: Flask) -> None:
+    from ivr.voice import signature, views  # noqa: F401 - registers the routes
+
+    app.register_blueprint(bp)

@@ -1,0 +1,120 @@
+"""Engine steps as TwiML, built only with twilio's VoiceResponse."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather as TwimlGather
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.menu.document import DEFAULT_VOICES
+from ivr.menu.engine import Dial, Gather, Hangup, Play, Position, Record, Say, Speech, Step
+
+
+class VoiceUrls:
+    """Absolute webhook URLs under the public base, carrying the caller's position."""
+
+    def __init__(self, public_url: str, menu_ref: str) -> None:
+        self.public_url = public_url
+        self.menu_ref = menu_ref
+
+    def webhook(self, name: str, **params: str | int) -> str:
+        query = urlencode(params)
+        return f"{self.public_url}/twilio/{name}" + (f"?{query}" if query else "")
+
+    def at(self, name: str, position: Position) -> str:
+        params: dict[str, str | int] = {"m": self.menu_ref, "n": position.node, "l": position.language}
+        if position.attempt:
+            params["a"] = position.attempt
+        if position.ring:
+            params["r"] = position.ring
+        return self.webhook(name, **params)
+
+    def prompt(self, source: str) -> str:
+        if source.startswith("https://"):
+            return source
+        return f"{self.public_url}/prompts/{source}"
+
+
+def _speak(target: VoiceResponse | TwimlGather, speech: Speech, urls: VoiceUrls) -> None:
+    if isinstance(speech, Say):
+        target.say(speech.text, language=speech.language, voice=speech.voice)
+    elif isinstance(speech, Play):
+        target.play(urls.prompt(speech.source))
+
+
+def render(step: Step, urls: VoiceUrls) -> str:
+    response = VoiceResponse()
+    for speech in step.speech:
+        _speak(response, speech, urls)
+    action = step.action
+    if isinstance(action, Gather):
+        gather = response.gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=action.timeout,
+            action=urls.at("gather", action.position),
+            method="POST",
+            action_on_empty_result=True,  # silence comes back to the engine as no key
+        )
+        for speech in action.speech:
+            _speak(gather, speech, urls)
+    elif isinstance(action, Record):
+        response.record(
+            action=urls.at("recorded", action.position),
+            method="POST",
+            max_length=action.max_length,
+            play_beep=True,
+            finish_on_key="#",
+            timeout=8,
+            recording_status_callback=urls.webhook("recording"),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed absent",
+        )
+    elif isinstance(action, Dial):
+        dial = response.dial(
+            caller_id=action.caller_id or None,
+            timeout=action.timeout,
+            action=urls.at("dial", action.position),
+            method="POST",
+            answer_on_bridge=True,
+        )
+        for number in action.numbers:
+            dial.number(number)
+    elif isinstance(action, Hangup):
+        response.hangup()
+    return str(response)
+
+
+APOLOGY = {
+    "zh": "对不起，系统暂时出现故障。请在提示音后留言，社工会尽快给您回电。",
+    "en": "Sorry, something went wrong. Please leave a message after the tone, "
+    "and a social worker will call you back.",
+}
+GOODBYE = {
+    "zh": "对不起，系统暂时出现故障，请稍后再拨。",
+    "en": "Sorry, something went wrong. Please call again later.",
+}
+
+
+def apology(urls: VoiceUrls, offer_voicemail: bool) -> str:
+    """What a caller hears when a webhook fails: never Twilio's application-error message."""
+    response = VoiceResponse()
+    for language, text in (APOLOGY if offer_voicemail else GOODBYE).items():
+        say_language, voice = DEFAULT_VOICES[language]
+        response.say(text, language=say_language, voice=voice)
+    if offer_voicemail:
+        response.record(
+            action=urls.webhook("recorded", m="u", n="record", l="zh", fallback=1),
+            method="POST",
+            max_length=120,
+            play_beep=True,
+            finish_on_key="#",
+            timeout=8,
+            recording_status_callback=urls.webhook("recording"),
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed absent",
+        )
+    else:
+        response.hangup()
+    return str(response)
