@@ -26,9 +26,9 @@ from ivr.menu.document import (
 )
 from ivr.menu.hours import OpeningHours
 
-# Automatic nodes walked in one step before the engine gives up (validated menus never
-# loop without input, but a caller must never be trapped by one that slipped through).
-MAX_NODES_PER_STEP = 32
+# A validated menu has no cycle a caller can go round without pressing a key, so one
+# step enters each node at most once; a menu that slipped past validation is stopped
+# there rather than trapping the caller (or the process) in a loop.
 ANSWERED_DIAL_STATUSES = frozenset({"completed", "answered"})
 
 
@@ -131,6 +131,11 @@ class _Walk:
     speech: list[Speech] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
 
+    def enter(self, node_id: str) -> None:
+        if len(self.visited) > len(self.menu.nodes):
+            raise MenuLoop(f"entered {len(self.visited)} nodes without input, last {node_id!r}")
+        self.visited.append(node_id)
+
     def say(self, prompts: Prompts) -> tuple[Speech, ...]:
         prompt = prompts.get(self.language)
         return _render(self.menu, self.context, self.language, prompt) if prompt else ()
@@ -167,9 +172,9 @@ def _checked(menu: Menu, node_id: str) -> str:
 
 
 def _enter(walk: _Walk, node_id: str, need: str | None = None) -> Step:
-    for _ in range(MAX_NODES_PER_STEP):
+    while True:
         node = walk.menu.nodes[node_id]
-        walk.visited.append(node_id)
+        walk.enter(node_id)
         here = Position(node_id, walk.language)
         if isinstance(node, MessageNode):
             walk.speech.extend(walk.say(node.prompt))
@@ -199,7 +204,6 @@ def _enter(walk: _Walk, node_id: str, need: str | None = None) -> Step:
             return walk.step(Hangup(), need)
         else:  # pragma: no cover - the document has no other kinds
             raise MenuPositionInvalid(f"node {node_id!r} has an unknown kind")
-    raise MenuLoop(f"more than {MAX_NODES_PER_STEP} nodes without input, last {node_id!r}")
 
 
 def _forward(walk: _Walk, node: ForwardNode, ring: int, need: str | None) -> Step:
@@ -252,7 +256,7 @@ def dial_finished(menu: Menu, context: CallContext, position: Position, status: 
         raise MenuPositionInvalid(f"node {node.id!r} does not dial")
     walk = _Walk(menu, context, position.language)
     if status in ANSWERED_DIAL_STATUSES:
-        walk.visited.append(node.id)
+        walk.enter(node.id)
         return walk.step(Hangup())
     if node.strategy == "simultaneous":
         return _enter(walk, node.no_answer)

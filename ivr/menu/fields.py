@@ -122,7 +122,9 @@ def describe_text(value: object) -> str:
     return describe(value)
 
 
-def unknown_fields(ctx: Context, path: str, mapping: dict, allowed: tuple[str, ...], what: str):
+def unknown_fields(
+    ctx: Context, path: str, mapping: dict, allowed: tuple[str, ...], what: str
+) -> None:
     for key in mapping:
         if not (isinstance(key, str) and key in allowed):
             name = key_text(key)

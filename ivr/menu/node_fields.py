@@ -189,7 +189,7 @@ def read_node(ctx: Context, node_id: str, path: str, raw: object) -> AnyNode | N
         if field.required and name not in raw:
             ctx.graph_complete = False
             ctx.error(join(path, name), f"required for kind '{kind}'")
-    return NODE_KINDS[kind](id=node_id, **values)  # type: ignore[return-value]
+    return NODE_KINDS[kind](id=node_id, **values)  # type: ignore[arg-type,return-value]
 
 
 def _kind(ctx: Context, path: str, raw: object) -> str | None:

@@ -11,7 +11,11 @@ from typing import Any
 
 import yaml
 
-LANGUAGE_NAMES = {"zh": "普通话请按{key}。", "yue": "廣東話請按{key}。", "en": "For English, press {key}."}
+LANGUAGE_NAMES = {
+    "zh": "普通话请按{key}。",
+    "yue": "廣東話請按{key}。",
+    "en": "For English, press {key}.",
+}
 
 TEXT: dict[str, dict[str, str]] = {
     "welcome": {
@@ -72,9 +76,7 @@ NEEDS = [
 
 
 def _prompts(name: str, languages: list[str], prefix: str | None = None) -> dict[str, str]:
-    return {
-        lang: (TEXT[prefix][lang] if prefix else "") + TEXT[name][lang] for lang in languages
-    }
+    return {lang: (TEXT[prefix][lang] if prefix else "") + TEXT[name][lang] for lang in languages}
 
 
 def _voicemail(languages: list[str], tags: list[str], priority: str) -> dict[str, Any]:
@@ -141,9 +143,7 @@ def default_menu(languages: list[str]) -> dict[str, Any]:
 
 
 def default_menu_yaml(languages: list[str]) -> str:
-    return yaml.safe_dump(
-        default_menu(languages), allow_unicode=True, sort_keys=False, width=100
-    )
+    return yaml.safe_dump(default_menu(languages), allow_unicode=True, sort_keys=False, width=100)
 
 
 UNASSIGNED_MENU = {

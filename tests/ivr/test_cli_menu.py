@@ -35,9 +35,12 @@ def test_validate_accepts_the_default_template(runner, tmp_path, registry):
 
 def test_validate_names_each_problem_by_node_path(runner, tmp_path, registry):
     path = tmp_path / "bad.yaml"
-    path.write_text(GOOD.replace("next: record", "next: recrod").replace(
-        "tags: [food]", "tags: [food]\n  away:\n    kind: transfer\n    station: atlantis"
-    ), encoding="utf-8")
+    path.write_text(
+        GOOD.replace("next: record", "next: recrod").replace(
+            "tags: [food]", "tags: [food]\n  away:\n    kind: transfer\n    station: atlantis"
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke("menu", "validate", str(path))
     assert result.exit_code == 1
     assert "nodes.hello.next" in result.output and "recrod" in result.output

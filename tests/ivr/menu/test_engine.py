@@ -32,8 +32,13 @@ def test_the_default_menu_starts_with_a_language_choice(menu):
 
 def test_each_need_leads_to_its_voicemail_with_its_tag(menu):
     main = Position("main", "en")
-    expected = {"1": ("food", "normal"), "2": ("medicine", "high"), "3": ("medical", "high"),
-                "4": ("emotional", "normal"), "5": ("policy", "normal")}
+    expected = {
+        "1": ("food", "normal"),
+        "2": ("medicine", "high"),
+        "3": ("medical", "high"),
+        "4": ("emotional", "normal"),
+        "5": ("policy", "normal"),
+    }
     for key, (need, priority) in expected.items():
         step = engine.press(menu, context(), main, key)
         assert isinstance(step.action, Record)
@@ -90,6 +95,18 @@ def test_a_loop_that_slipped_past_validation_cannot_trap_a_caller(menu):
     looped = replace(menu, start="a", nodes={**menu.nodes, "a": a, "b": b})
     with pytest.raises(MenuLoop):
         engine.start(looped, context())
+
+
+def test_forwards_that_ring_nobody_in_a_circle_cannot_recurse_forever(menu):
+    from dataclasses import replace
+
+    from ivr.menu.document import ForwardNode
+
+    f1 = ForwardNode(id="f1", no_answer="f2")
+    f2 = ForwardNode(id="f2", no_answer="f1")
+    looped = replace(menu, start="f1", nodes={**menu.nodes, "f1": f1, "f2": f2})
+    with pytest.raises(MenuLoop):
+        engine.start(looped, context(phones=()))
 
 
 def test_station_name_is_spoken_in_the_callers_language(menu):

@@ -132,7 +132,9 @@ def test_a_menu_in_the_loop_means_the_caller_is_asked() -> None:
 
 def test_automatic_cycles_over_other_kinds() -> None:
     forwards = menu_of(
-        ForwardNode(id="f1", no_answer="m"), message("m", "f2"), ForwardNode(id="f2", no_answer="f1")
+        ForwardNode(id="f1", no_answer="m"),
+        message("m", "f2"),
+        ForwardNode(id="f2", no_answer="f1"),
     )
     assert graph.automatic_cycles(forwards) == []
     assert graph.automatic_cycles(forwards, {"forward", "message"}) == [["f1", "m", "f2"]]

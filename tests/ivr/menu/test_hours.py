@@ -8,8 +8,12 @@ WEEKDAYS_9_TO_6 = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "t
 
 
 def hours(**kw) -> OpeningHours:  # type: ignore[no-untyped-def]
-    settings = {"timezone": "Asia/Shanghai", "always_open": False, "weekly": WEEKDAYS_9_TO_6,
-                "holidays": []}
+    settings = {
+        "timezone": "Asia/Shanghai",
+        "always_open": False,
+        "weekly": WEEKDAYS_9_TO_6,
+        "holidays": [],
+    }
     settings.update(kw)
     return OpeningHours.from_settings(**settings)
 

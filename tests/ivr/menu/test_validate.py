@@ -182,7 +182,9 @@ def test_other_node_kinds_and_defaults() -> None:
         prompt={"zh": Prompt(say="政策"), "en": Prompt(say="https://cdn.example.org/policy.mp3")},
         next="main",
     )
-    assert nodes["closed_notice"].prompt["zh"] == Prompt(play="https://cdn.example.org/closed-zh.mp3")
+    assert nodes["closed_notice"].prompt["zh"] == Prompt(
+        play="https://cdn.example.org/closed-zh.mp3"
+    )
     assert nodes["vm_food"] == VoicemailNode(
         id="vm_food",
         prompt={"zh": Prompt(say="请留言"), "en": Prompt(say="Leave a message")},
@@ -425,7 +427,9 @@ def test_voices(voices: object, path: str, message: str) -> None:
     ],
 )
 def test_prompt_is_required(node_id: str, node: dict[str, Any]) -> None:
-    assert problems(with_node(node_id, node)) == [f"nodes.x.prompt: required for kind '{node['kind']}'"]
+    assert problems(with_node(node_id, node)) == [
+        f"nodes.x.prompt: required for kind '{node['kind']}'"
+    ]
 
 
 def test_prompt_is_optional_for_forward_transfer_and_hangup() -> None:
@@ -470,7 +474,11 @@ def test_thanks_needs_every_language_and_no_other() -> None:
         (None, "nodes.main.prompt.en", "got nothing (null)"),
         ({"say": "Hi", "play": "a.mp3"}, "nodes.main.prompt.en", "exactly one of 'say' or 'play'"),
         ({"voice": "Polly.Amy"}, "nodes.main.prompt.en", "exactly one of 'say' or 'play'"),
-        ({"say": "Hi", "loud": 1}, "nodes.main.prompt.en.loud", "unknown field 'loud' for a prompt"),
+        (
+            {"say": "Hi", "loud": 1},
+            "nodes.main.prompt.en.loud",
+            "unknown field 'loud' for a prompt",
+        ),
         ({"play": "../etc/passwd"}, "nodes.main.prompt.en.play", "expected a prompt file name"),
         ({"play": ".."}, "nodes.main.prompt.en.play", "expected a prompt file name"),
         ({"play": "http://x.org/a.mp3"}, "nodes.main.prompt.en.play", "expected a prompt file"),
@@ -561,7 +569,9 @@ def test_merge_keys_may_be_overridden() -> None:
         "  bye2:\n    <<: *bye\n    prompt: {zh: 拜拜, en: Bye bye}\n"
     )
     nodes = parse_menu(text).menu.nodes
-    assert nodes["bye2"] == HangupNode(id="bye2", prompt={"zh": Prompt(say="拜拜"), "en": Prompt(say="Bye bye")})
+    assert nodes["bye2"] == HangupNode(
+        id="bye2", prompt={"zh": Prompt(say="拜拜"), "en": Prompt(say="Bye bye")}
+    )
 
 
 @pytest.mark.parametrize(
@@ -597,7 +607,14 @@ def test_options(options: object, path: str, message: str) -> None:
         ({"nodes.x": {"kind": "hours", "open": "mian", "closed": "vm"}}, "nodes.x.open"),
         ({"nodes.x": {"kind": "hours", "open": "vm", "closed": "mian"}}, "nodes.x.closed"),
         (
-            {"nodes.x": {"kind": "language", "prompt": PROMPTS, "choices": {1: "zh"}, "next": "mian"}},
+            {
+                "nodes.x": {
+                    "kind": "language",
+                    "prompt": PROMPTS,
+                    "choices": {1: "zh"},
+                    "next": "mian",
+                }
+            },
             "nodes.x.next",
         ),
     ],

@@ -17,8 +17,13 @@ def station(db_session):
     """南洲街 with the default menu published and two on-duty phones."""
     district = factories.district(db_session, code="haizhu", name_zh="海珠区")
     row = factories.station(
-        db_session, district, code="haizhu-nanzhou", numbers=(HOTLINE,), name_zh="南洲街",
-        name_en="Nanzhou Subdistrict", languages=["zh", "yue", "en"],
+        db_session,
+        district,
+        code="haizhu-nanzhou",
+        numbers=(HOTLINE,),
+        name_zh="南洲街",
+        name_en="Nanzhou Subdistrict",
+        languages=["zh", "yue", "en"],
     )
     row.on_duty_phones = [
         OnDutyPhone(number="+8613800000001", position=0),
@@ -32,8 +37,12 @@ def station(db_session):
 @pytest.fixture
 def other_station(db_session, station):
     row = factories.station(
-        db_session, station.district, code="baiyun-tongde", numbers=(OTHER_HOTLINE,),
-        name_zh="同德街", languages=["zh"],
+        db_session,
+        station.district,
+        code="baiyun-tongde",
+        numbers=(OTHER_HOTLINE,),
+        name_zh="同德街",
+        languages=["zh"],
     )
     save_version(db_session, row, default_menu_yaml(["zh"]), publish=True)
     db_session.commit()

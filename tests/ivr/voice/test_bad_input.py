@@ -29,7 +29,9 @@ def test_a_missing_signature_is_refused_and_nothing_recorded(station, client, db
 def test_a_forged_signature_is_refused(station, client, twilio, db_session):
     signature = twilio.signature(PUBLIC_URL + "/twilio/voice", FORM)
     tampered = {**FORM, "From": "+8613000000000"}
-    response = client.post("/twilio/voice", data=tampered, headers={"X-Twilio-Signature": signature})
+    response = client.post(
+        "/twilio/voice", data=tampered, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 403
     wrong_token = Twilio(client, token="not-the-token")
     assert wrong_token.post("/twilio/voice", **FORM).status_code == 403
@@ -38,7 +40,10 @@ def test_a_forged_signature_is_refused(station, client, twilio, db_session):
 
 def test_the_signature_is_checked_against_the_public_url_not_the_local_one(station, client, twilio):
     local = twilio.signature("http://localhost/twilio/voice", FORM)
-    assert client.post("/twilio/voice", data=FORM, headers={"X-Twilio-Signature": local}).status_code == 403
+    assert (
+        client.post("/twilio/voice", data=FORM, headers={"X-Twilio-Signature": local}).status_code
+        == 403
+    )
     assert twilio.post("/twilio/voice", **FORM).status_code == 200
 
 
@@ -96,20 +101,37 @@ def test_a_signed_request_without_a_call_sid_gets_spoken_twiml(station, twilio):
 
 fields = st.dictionaries(
     st.sampled_from(
-        ["CallSid", "From", "To", "Digits", "CallStatus", "CallDuration", "DialCallStatus",
-         "RecordingSid", "RecordingDuration", "Junk"]
+        [
+            "CallSid",
+            "From",
+            "To",
+            "Digits",
+            "CallStatus",
+            "CallDuration",
+            "DialCallStatus",
+            "RecordingSid",
+            "RecordingDuration",
+            "Junk",
+        ]
     ),
     st.text(max_size=40),
     max_size=8,
 )
 paths = st.sampled_from(
-    ["/twilio/voice", "/twilio/gather?m=u&n=sorry&l=zh", "/twilio/gather?m=d1&n=main&l=yue&a=9",
-     "/twilio/dial?m=d1&n=forward_worker&l=zh&r=x", "/twilio/recorded?m=d1&n=vm_food&l=en",
-     "/twilio/status"]
+    [
+        "/twilio/voice",
+        "/twilio/gather?m=u&n=sorry&l=zh",
+        "/twilio/gather?m=d1&n=main&l=yue&a=9",
+        "/twilio/dial?m=d1&n=forward_worker&l=zh&r=x",
+        "/twilio/recorded?m=d1&n=vm_food&l=en",
+        "/twilio/status",
+    ]
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(path=paths, form=fields)
 def test_random_signed_payloads_never_get_an_error(station, twilio, path, form):
     response = twilio.post(path, **form)

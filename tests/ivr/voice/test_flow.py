@@ -25,7 +25,11 @@ def test_a_call_is_offered_a_language_in_each_language(station, call):
     assert first.verb("Gather").get("numDigits") == "1"
     assert first.verb("Gather").get("actionOnEmptyResult") == "true"
     assert first.action("Gather").startswith("https://hotline.example.org/twilio/gather?")
-    assert first.query("Gather") == {"m": first.query("Gather")["m"], "n": "choose_language", "l": "zh"}
+    assert first.query("Gather") == {
+        "m": first.query("Gather")["m"],
+        "n": "choose_language",
+        "l": "zh",
+    }
 
 
 def test_choosing_cantonese_then_food_ends_in_a_tagged_voicemail(station, call, db_session):
@@ -37,7 +41,9 @@ def test_choosing_cantonese_then_food_ends_in_a_tagged_voicemail(station, call, 
     assert record.verbs == ["Say", "Record"]
     element = record.verb("Record")
     assert element.get("maxLength") == "120" and element.get("playBeep") == "true"
-    assert element.get("recordingStatusCallback") == "https://hotline.example.org/twilio/recording"
+    callback = element.get("recordingStatusCallback")
+    assert callback.startswith("https://hotline.example.org/twilio/recording?m=v")
+    assert callback.endswith("&n=vm_food&l=yue")
     assert record.query("Record")["n"] == "vm_food" and record.query("Record")["l"] == "yue"
 
     thanks = Twiml.of(
@@ -158,8 +164,12 @@ def test_a_menu_published_mid_call_does_not_change_the_call(station, call, db_se
     first = Twiml.of(call())
     from ivr.menus import save_version
 
-    save_version(db_session, station, "start: bye\nlanguages: [zh]\nnodes:\n  bye:\n"
-                 "    kind: hangup\n    prompt: {zh: 再见}\n", publish=True)
+    save_version(
+        db_session,
+        station,
+        "start: bye\nlanguages: [zh]\nnodes:\n  bye:\n    kind: hangup\n    prompt: {zh: 再见}\n",
+        publish=True,
+    )
     db_session.commit()
     menu = Twiml.of(call(first.action("Gather"), Digits="1"))
     assert "生活物资" in menu.text()
