@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ivr.menu.engine import CallContext
 from ivr.menu.hours import HoursInvalid, OpeningHours
 from ivr.phone import is_e164
-from models import Call, CallEvent, CallOutcome, Caller, HotlineNumber, Station
+from models import Call, Caller, CallEvent, CallOutcome, HotlineNumber, Station
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
@@ -32,9 +32,7 @@ OUTCOME_RANK = {
 
 def station_for_number(session: Session, number: str) -> Station | None:
     """The station a dialled number (``To``) rings, if any."""
-    return session.scalar(
-        select(Station).join(HotlineNumber).where(HotlineNumber.number == number)
-    )
+    return session.scalar(select(Station).join(HotlineNumber).where(HotlineNumber.number == number))
 
 
 def caller_for_number(session: Session, number: str) -> Caller | None:
@@ -149,7 +147,11 @@ def call_context(station: Station | None, hotline_number: str, now: datetime) ->
         )
     except HoursInvalid:
         hours = OpeningHours(station.timezone)  # bad settings must not close a hotline
-    names = {"zh": station.name_zh, "yue": station.name_zh, "en": station.name_en or station.name_zh}
+    names = {
+        "zh": station.name_zh,
+        "yue": station.name_zh,
+        "en": station.name_en or station.name_zh,
+    }
     phones = tuple(p.number for p in station.on_duty_phones if p.active)
     # Caller ID must be a number we own: the one dialled, or the station's first.
     if not is_e164(hotline_number):

@@ -56,6 +56,19 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r}: must not be negative")
+    return value
+
+
 def _public_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -103,6 +116,10 @@ class Config:
     delete_recordings_after_fetch: bool = False
     worker_processes: int = 2
     worker_max_jobs: int = 200
+    fetch_attempts: int = 4  # tries per job; Twilio's media URL can 404 for seconds
+    fetch_backoff: float = 1.0  # seconds before the 2nd try, doubling after
+    voicemail_max_attempts: int = 6  # jobs before a voicemail is given up as failed
+    sweep_stale_seconds: float = 180.0  # untouched this long in a non-final state: re-enqueue
 
     @property
     def uses_sqlite(self) -> bool:
@@ -137,4 +154,8 @@ class Config:
             delete_recordings_after_fetch=_flag(env, "IVR_DELETE_RECORDINGS_AFTER_FETCH", False),
             worker_processes=_positive_int(env, "IVR_WORKER_PROCESSES", 2),
             worker_max_jobs=_positive_int(env, "IVR_WORKER_MAX_JOBS", 200),
+            fetch_attempts=_positive_int(env, "IVR_FETCH_ATTEMPTS", 4),
+            fetch_backoff=_positive_float(env, "IVR_FETCH_BACKOFF_SECONDS", 1.0),
+            voicemail_max_attempts=_positive_int(env, "IVR_VOICEMAIL_MAX_ATTEMPTS", 6),
+            sweep_stale_seconds=_positive_float(env, "IVR_SWEEP_STALE_SECONDS", 180.0),
         )

@@ -18,7 +18,11 @@ def make_huey(config: Config) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["ivr.huey"] = make_huey(app.config["IVR"])
+    from ivr.tasks import register
+
+    huey = make_huey(app.config["IVR"])
+    app.extensions["ivr.huey"] = huey
+    app.extensions["ivr.tasks"] = register(huey, app)
 
 
 def get_huey(app: Flask | None = None) -> Huey:

@@ -91,7 +91,9 @@ def simulate_call(
     caller = SignedCaller(app)
     call_sid = "CA" + secrets.token_hex(16)
     base = {"CallSid": call_sid, "From": from_number, "To": to_number, "AccountSid": "AC"}
-    heard = read_twiml(caller.post(f"{caller.public_url}/twilio/voice", {**base, "CallStatus": "ringing"}))
+    heard = read_twiml(
+        caller.post(f"{caller.public_url}/twilio/voice", {**base, "CallStatus": "ringing"})
+    )
     yield "call", heard
     pending = list(keys)
     for _ in range(MAX_TURNS):
@@ -100,8 +102,13 @@ def simulate_call(
             did = f"pressed {key}" if key else "silence"
             heard = read_twiml(caller.post(heard.url, {**base, "Digits": key}))
         elif heard.action == "record" and heard.url:
-            params = {**base, **(recording or {"RecordingSid": "RE" + secrets.token_hex(16),
-                                               "RecordingDuration": "5"})}
+            params = {
+                **base,
+                **(
+                    recording
+                    or {"RecordingSid": "RE" + secrets.token_hex(16), "RecordingDuration": "5"}
+                ),
+            }
             did = "left a voicemail"
             heard = read_twiml(caller.post(heard.url, params))
         elif heard.action == "dial" and heard.url:

@@ -92,9 +92,11 @@ def open_or_merge_ticket(
                 ticket.tags = get_tags(session, tags)
                 session.add(
                     TicketEvent(
-                        ticket=ticket, kind=TicketEventKind.OPENED, station_id=station_id,
-                        note=note, data={**event_data, "tags": list(tags),
-                                         "priority": priority.name.lower()},
+                        ticket=ticket,
+                        kind=TicketEventKind.OPENED,
+                        station_id=station_id,
+                        note=note,
+                        data={**event_data, "tags": list(tags), "priority": priority.name.lower()},
                     )
                 )
             return ticket
@@ -118,20 +120,42 @@ def _create(session, station_id, caller, caller_number, source, due, now) -> Tic
 
 
 def _merge(session, ticket: Ticket, tags, priority: Priority, due, note, data) -> None:  # type: ignore[no-untyped-def]
+    kind = (
+        TicketEventKind.VOICEMAIL_ADDED
+        if data.get("source") == TicketSource.VOICEMAIL.value
+        else TicketEventKind.MERGED
+    )
+    update_ticket(
+        session, ticket, kind, tags=tags, priority=priority, due=due, note=note, data=data
+    )
+
+
+def update_ticket(
+    session: Session,
+    ticket: Ticket,
+    kind: TicketEventKind,
+    *,
+    tags: list[str] | tuple[str, ...] = (),
+    priority: Priority | None = None,
+    due: datetime | None = None,
+    note: str = "",
+    data: dict | None = None,
+) -> TicketEvent:
+    """Add tags, raise priority, bring the due time forward, and record it in the trail."""
     new_tags = [t for t in get_tags(session, tags) if t not in ticket.tags]
     ticket.tags.extend(new_tags)
     changes: dict = {"tags_added": [t.code for t in new_tags]}
-    if int(priority) < ticket.priority:
+    if priority is not None and int(priority) < ticket.priority:
         changes["priority"] = [Priority(ticket.priority).name.lower(), priority.name.lower()]
         ticket.priority = int(priority)
-    if due < ticket.due_at:
+    if due is not None and due < ticket.due_at:
         ticket.due_at = due
-    session.add(
-        TicketEvent(
-            ticket=ticket,
-            kind=TicketEventKind.VOICEMAIL_ADDED
-            if data.get("source") == TicketSource.VOICEMAIL.value
-            else TicketEventKind.MERGED,
-            station_id=ticket.station_id, note=note, data={**data, **changes},
-        )
+    event = TicketEvent(
+        ticket=ticket,
+        kind=kind,
+        station_id=ticket.station_id,
+        note=note,
+        data={**(data or {}), **changes},
     )
+    session.add(event)
+    return event

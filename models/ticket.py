@@ -147,6 +147,7 @@ class TicketEventKind(enum.Enum):
     VOICEMAIL_ADDED = "voicemail_added"
     MERGED = "merged"  # another contact (e.g. an abandoned call) joined the case
     TRANSCRIBED = "transcribed"
+    TRANSCRIPTION_FAILED = "transcription_failed"  # no audio, not audio, no model …
     TAGGED = "tagged"
     UNTAGGED = "untagged"
     PRIORITY_CHANGED = "priority_changed"

@@ -46,7 +46,9 @@ def validate_command(file) -> None:  # type: ignore[no-untyped-def]
     click.echo(f"{file.name}: valid, {len(parsed.menu.nodes)} nodes")
 
 
-@menu.command("load", help="Store a menu YAML file as the station's next version (a draft unless --publish).")
+@menu.command(
+    "load", help="Store a menu YAML file as the station's next version (a draft unless --publish)."
+)
 @click.argument("station_code", metavar="STATION")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--publish", is_flag=True, help="Publish it: callers hear it from the next call.")
@@ -86,8 +88,13 @@ def show_command(station_code: str, lang: str | None) -> None:
     )
 )
 @click.option("--to", "to_number", required=True, help="The dialled hotline number (E.164).")
-@click.option("--from", "from_number", default="+8613800138000", show_default=True,
-              help="The caller's number.")
+@click.option(
+    "--from",
+    "from_number",
+    default="+8613800138000",
+    show_default=True,
+    help="The caller's number.",
+)
 @click.option("--keys", default="", help="Keys to press, comma-separated, e.g. 1,2.")
 @click.option("--answer", is_flag=True, help="An on-duty phone answers a forward.")
 @with_appcontext

@@ -23,7 +23,11 @@ class VoiceUrls:
         return f"{self.public_url}/twilio/{name}" + (f"?{query}" if query else "")
 
     def at(self, name: str, position: Position) -> str:
-        params: dict[str, str | int] = {"m": self.menu_ref, "n": position.node, "l": position.language}
+        params: dict[str, str | int] = {
+            "m": self.menu_ref,
+            "n": position.node,
+            "l": position.language,
+        }
         if position.attempt:
             params["a"] = position.attempt
         if position.ring:
@@ -67,7 +71,7 @@ def render(step: Step, urls: VoiceUrls) -> str:
             play_beep=True,
             finish_on_key="#",
             timeout=8,
-            recording_status_callback=urls.webhook("recording"),
+            recording_status_callback=urls.at("recording", action.position),
             recording_status_callback_method="POST",
             recording_status_callback_event="completed absent",
         )
@@ -111,7 +115,7 @@ def apology(urls: VoiceUrls, offer_voicemail: bool) -> str:
             play_beep=True,
             finish_on_key="#",
             timeout=8,
-            recording_status_callback=urls.webhook("recording"),
+            recording_status_callback=urls.webhook("recording", m="u", n="record", l="zh"),
             recording_status_callback_method="POST",
             recording_status_callback_event="completed absent",
         )

@@ -18,15 +18,17 @@ from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import calls, menus
+from ivr import calls, menus, voicemails
 from ivr.db import get_session
 from ivr.menu import engine
-from ivr.menu.document import Menu
+from ivr.menu.document import Menu, VoicemailNode
 from ivr.menu.engine import MenuPositionInvalid, Position, Step, Transfer
+from ivr.tasks import enqueue_voicemail
 from ivr.tickets import open_or_merge_ticket
 from ivr.voice import bp
 from ivr.voice.twiml import VoiceUrls, apology, render
-from models import Call, Caller, CallOutcome, Station, TicketSource, utcnow
+from ivr.voicemails import RecordingReport
+from models import Call, Caller, CallOutcome, Station, TicketSource, VoicemailState, utcnow
 
 log = logging.getLogger(__name__)
 MAX_TRANSFERS = 3
@@ -156,8 +158,11 @@ class Turn:
             self.station = target
             entered = engine.continue_at(self.menu, self.context, self.menu.start, step.language)
             step = Step(
-                step.speech + entered.speech, entered.action, step.visited + entered.visited,
-                entered.language, step.need or entered.need,
+                step.speech + entered.speech,
+                entered.action,
+                step.visited + entered.visited,
+                entered.language,
+                step.need or entered.need,
             )
         raise MenuPositionInvalid("too many transfers in one step")
 
@@ -167,7 +172,9 @@ class Turn:
 def incoming() -> Response:
     turn = Turn.load()
     detail = {"from": turn.call.from_number, "to": turn.call.to_number, "menu": turn.menu_ref}
-    return turn.respond(engine.start(turn.menu, turn.context), [{"kind": "incoming", "detail": detail}])
+    return turn.respond(
+        engine.start(turn.menu, turn.context), [{"kind": "incoming", "detail": detail}]
+    )
 
 
 @bp.post("/gather")
@@ -177,7 +184,11 @@ def gather() -> Response:
     position = turn.position()
     digits = _field("Digits", 32)
     step = engine.press(turn.menu, turn.context, position, digits)
-    event = {"kind": "keys" if digits else "timeout", "node": position.node, "digits": digits or None}
+    event = {
+        "kind": "keys" if digits else "timeout",
+        "node": position.node,
+        "digits": digits or None,
+    }
     return turn.respond(step, [event])
 
 
@@ -190,23 +201,76 @@ def dial() -> Response:
     if status in engine.ANSWERED_DIAL_STATUSES:
         calls.raise_outcome(turn.call, CallOutcome.ANSWERED)
     step = engine.dial_finished(turn.menu, turn.context, position, status)
-    event = {"kind": "dial", "node": position.node, "detail": {"status": status, "ring": position.ring}}
+    event = {
+        "kind": "dial",
+        "node": position.node,
+        "detail": {"status": status, "ring": position.ring},
+    }
     return turn.respond(step, [event])
+
+
+def _recording_report(turn: Turn, position: Position) -> RecordingReport | None:
+    sid = _field("RecordingSid")
+    if not sid:
+        return None
+    duration = _field("RecordingDuration", 10)
+    node = turn.menu.nodes.get(position.node)
+    return RecordingReport(
+        recording_sid=sid,
+        recording_url=_field("RecordingUrl", 500),
+        status=_field("RecordingStatus", 20),
+        duration=int(duration) if duration.isdigit() else None,
+        language=position.language if position.language in turn.menu.languages else "",
+        node=node if isinstance(node, VoicemailNode) else None,
+    )
+
+
+def _ingest(turn: Turn, position: Position) -> int | None:
+    """Record the voicemail (and open its ticket); the id to enqueue if it is new."""
+    report = _recording_report(turn, position)
+    if report is None:
+        return None
+    voicemail, created = voicemails.ingest(turn.session, turn.call, report, turn.now)
+    calls.raise_outcome(turn.call, CallOutcome.VOICEMAIL)
+    if created and voicemail.state is VoicemailState.RECEIVED:
+        return voicemail.id
+    return None
 
 
 @bp.post("/recorded")
 @voice_endpoint
 def recorded() -> Response:
+    """The <Record> action: thank the caller; the voicemail is recorded and queued."""
     turn = Turn.load(request.args.get("m", ""))
     position = turn.position()
+    new_voicemail = _ingest(turn, position)
     step = engine.recorded(turn.menu, turn.context, position)
     detail = {
         "recording_sid": _field("RecordingSid"),
         "duration": _field("RecordingDuration", 10),
         "fallback": request.args.get("fallback") == "1",
     }
-    calls.raise_outcome(turn.call, CallOutcome.VOICEMAIL)
-    return turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
+    response = turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
+    if new_voicemail is not None:
+        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+    return response
+
+
+@bp.post("/recording")
+def recording_status() -> Response:
+    """Recording status callback: completed, or absent (the caller said nothing)."""
+    try:
+        turn = Turn.load(request.args.get("m", ""))
+        new_voicemail = _ingest(turn, turn.position())
+        turn.session.commit()
+    except Exception:
+        # Twilio retries a failed callback; the <Record> action reports the same recording.
+        log.exception("recording callback failed (CallSid %s)", _field("CallSid"))
+        get_session().rollback()
+        return Response("recording callback failed\n", status=500, mimetype="text/plain")
+    if new_voicemail is not None:
+        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+    return xml(str(VoiceResponse()))
 
 
 @bp.post("/status")
@@ -227,7 +291,9 @@ def _apply_status() -> None:
         return
     now = utcnow()
     call, _ = calls.get_or_create_call(session, call_sid, _field("From", 32), _field("To", 32), now)
-    ended = calls.apply_status(call, _field("CallStatus", 20), _field("CallDuration", 10), now, None)
+    ended = calls.apply_status(
+        call, _field("CallStatus", 20), _field("CallDuration", 10), now, None
+    )
     key = request_key()
     if not calls.already_logged(session, call, key):
         detail = {"status": _field("CallStatus", 20), "duration": _field("CallDuration", 10)}
