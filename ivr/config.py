@@ -109,6 +109,7 @@ class Config:
     recording_hosts: tuple[str, ...] = ("api.twilio.com",)
     storage_dir: Path = Path("recordings")
     redis_url: str | None = None
+    queue_name: str = "ivr"
     queue_path: Path = Path("jobs.db")
     vosk_models: dict[str, Path] = field(default_factory=dict)
     # Development only: accept Twilio webhooks without a valid signature.
@@ -148,6 +149,7 @@ class Config:
             recording_hosts=_hosts(env.get("IVR_RECORDING_HOSTS") or "api.twilio.com"),
             storage_dir=storage,
             redis_url=env.get("IVR_REDIS_URL") or None,
+            queue_name=env.get("IVR_QUEUE_NAME") or "ivr",
             queue_path=instance_path / "jobs.db",
             vosk_models=vosk_models,
             skip_twilio_signature=_flag(env, "IVR_INSECURE_SKIP_TWILIO_SIGNATURE", False),

@@ -12,9 +12,9 @@ from ivr.config import Config
 
 def make_huey(config: Config) -> Huey:
     if config.redis_url:
-        return RedisHuey("ivr", url=config.redis_url)
+        return RedisHuey(config.queue_name, url=config.redis_url)
     config.queue_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("ivr", filename=str(config.queue_path))
+    return SqliteHuey(config.queue_name, filename=str(config.queue_path))
 
 
 def init_app(app: Flask) -> None:

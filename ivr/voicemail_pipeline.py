@@ -218,19 +218,21 @@ def _transcribe(session: Session, settings: Settings, voicemail: Voicemail) -> N
     voicemail.state = VoicemailState.TRANSCRIBED
     voicemail.transcribed_at = now
     voicemail.last_error = None
-    _tag_ticket(session, voicemail, station, result.raw_text, now)
+    _tag_ticket(session, voicemail, station, result.raw_text)
     session.commit()
 
 
 def _tag_ticket(
-    session: Session, voicemail: Voicemail, station: Station | None, text: str, now: datetime
+    session: Session, voicemail: Voicemail, station: Station | None, text: str
 ) -> None:
     ticket = session.get(Ticket, voicemail.ticket_id) if voicemail.ticket_id else None
     if ticket is None:
         return
     tags = sorted(tags_for(text, keyword_rules(session, voicemail.station_id)))
     urgent = is_urgent(tags)
-    due = now + timedelta(minutes=sla_minutes(station, Priority.URGENT)) if urgent else None
+    # The clock runs from when the resident called, not from when we understood them.
+    due = voicemail.created_at + timedelta(minutes=sla_minutes(station, Priority.URGENT))
+    due = due if urgent else None
     update_ticket(
         session,
         ticket,

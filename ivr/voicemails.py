@@ -85,6 +85,7 @@ def _create(session: Session, call: Call, report: RecordingReport, now: datetime
         language=report.language or None,
         menu_tags=list(node.tags) if node else [],
         menu_priority=node.priority if node else None,
+        created_at=now,
     )
     if report.status in NO_AUDIO_STATUSES:
         voicemail.state = VoicemailState.NO_AUDIO

@@ -6,6 +6,7 @@ WAV is read directly; other formats (mp3, ogg, m4a …) go through ffmpeg via py
 
 from __future__ import annotations
 
+import audioop
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,14 @@ def to_pcm(data: bytes) -> Pcm:
         detail = str(exc).strip().splitlines()
         reason = detail[-1] if detail else type(exc).__name__
         raise AudioInvalid(f"not decodable audio ({reason[:200]})") from None
-    segment = segment.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(SAMPLE_RATE)
+    # A recording cut off mid-frame (a dropped upload, a full disk) keeps its whole frames.
+    partial = len(segment.raw_data) % segment.frame_width
+    if partial:
+        segment = segment._spawn(segment.raw_data[:-partial])
+    try:
+        segment = segment.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(SAMPLE_RATE)
+    except audioop.error as exc:
+        raise AudioInvalid(f"not decodable audio ({exc})") from None
     if len(segment.raw_data) < SAMPLE_RATE * SAMPLE_WIDTH // 10:
         raise AudioInvalid("less than 0.1 s of audio")
     return Pcm(segment.raw_data)

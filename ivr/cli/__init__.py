@@ -11,7 +11,9 @@ from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
 from ivr.cli.serve import serve
 from ivr.cli.stations import districts, stations
+from ivr.cli.transcribe import models, transcribe
 from ivr.cli.users import users
+from ivr.cli.worker import worker
 
 
 @click.group(cls=AppGroup)
@@ -23,7 +25,9 @@ def cli() -> None:
     """
 
 
-for command in (db, stations, districts, users, menu, simulate, demo, serve):
+for command in (
+    db, stations, districts, users, menu, simulate, worker, transcribe, models, demo, serve
+):
     cli.add_command(command)
 
 

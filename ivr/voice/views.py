@@ -237,39 +237,54 @@ def _ingest(turn: Turn, position: Position) -> int | None:
     return None
 
 
+def _load_for_recording() -> Turn:
+    """A recording is kept even when the menu named in its URL cannot be loaded."""
+    try:
+        return Turn.load(request.args.get("m", ""))
+    except MenuPositionInvalid:
+        log.warning("recording for CallSid %s names an unknown menu", _field("CallSid"))
+        return Turn.load(menus.UNASSIGNED)
+
+
+def _ingest_and_enqueue(turn: Turn, position: Position) -> None:
+    """Commit the voicemail (and its ticket) before anything else can fail, then queue it."""
+    new_voicemail = _ingest(turn, position)
+    turn.session.commit()
+    if new_voicemail is not None:
+        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+
+
 @bp.post("/recorded")
 @voice_endpoint
 def recorded() -> Response:
-    """The <Record> action: thank the caller; the voicemail is recorded and queued."""
-    turn = Turn.load(request.args.get("m", ""))
+    """The <Record> action: the voicemail is recorded and queued, then the caller thanked."""
+    turn = _load_for_recording()
     position = turn.position()
-    new_voicemail = _ingest(turn, position)
-    step = engine.recorded(turn.menu, turn.context, position)
+    _ingest_and_enqueue(turn, position)
+    try:
+        step = engine.recorded(turn.menu, turn.context, position)
+    except MenuPositionInvalid:
+        unassigned, _ = menus.load_menu(turn.session, menus.UNASSIGNED)
+        step = engine.recorded(unassigned, turn.context, Position("record", "zh"))
     detail = {
         "recording_sid": _field("RecordingSid"),
         "duration": _field("RecordingDuration", 10),
         "fallback": request.args.get("fallback") == "1",
     }
-    response = turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
-    if new_voicemail is not None:
-        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
-    return response
+    return turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
 
 
 @bp.post("/recording")
 def recording_status() -> Response:
     """Recording status callback: completed, or absent (the caller said nothing)."""
     try:
-        turn = Turn.load(request.args.get("m", ""))
-        new_voicemail = _ingest(turn, turn.position())
-        turn.session.commit()
+        turn = _load_for_recording()
+        _ingest_and_enqueue(turn, turn.position())
     except Exception:
-        # Twilio retries a failed callback; the <Record> action reports the same recording.
+        # A 5xx makes Twilio retry; the <Record> action reports the same recording too.
         log.exception("recording callback failed (CallSid %s)", _field("CallSid"))
         get_session().rollback()
         return Response("recording callback failed\n", status=500, mimetype="text/plain")
-    if new_voicemail is not None:
-        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
     return xml(str(VoiceResponse()))
 
 
