@@ -222,9 +222,7 @@ def _transcribe(session: Session, settings: Settings, voicemail: Voicemail) -> N
     session.commit()
 
 
-def _tag_ticket(
-    session: Session, voicemail: Voicemail, station: Station | None, text: str
-) -> None:
+def _tag_ticket(session: Session, voicemail: Voicemail, station: Station | None, text: str) -> None:
     ticket = session.get(Ticket, voicemail.ticket_id) if voicemail.ticket_id else None
     if ticket is None:
         return

@@ -11,7 +11,9 @@ from transcription.audio import AudioInvalid, file_to_pcm
 from transcription.engine import Transcription, load_model, transcribe
 from transcription.registry import ResolvedModel
 
-AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".ogg", ".oga", ".m4a", ".flac", ".aac", ".webm", ".amr"})
+AUDIO_SUFFIXES = frozenset(
+    {".wav", ".mp3", ".ogg", ".oga", ".m4a", ".flac", ".aac", ".webm", ".amr"}
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ def _one(path: Path) -> FileResult:
         return FileResult(path, error=str(exc))
 
 
-def transcribe_files(paths: list[Path], resolved: ResolvedModel, processes: int = 1) -> Iterator[FileResult]:
+def transcribe_files(
+    paths: list[Path], resolved: ResolvedModel, processes: int = 1
+) -> Iterator[FileResult]:
     """Yield a result per file as each finishes (in completion order with processes > 1)."""
     if processes <= 1 or len(paths) <= 1:
         _start_worker(resolved)

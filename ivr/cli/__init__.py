@@ -26,7 +26,17 @@ def cli() -> None:
 
 
 for command in (
-    db, stations, districts, users, menu, simulate, worker, transcribe, models, demo, serve
+    db,
+    stations,
+    districts,
+    users,
+    menu,
+    simulate,
+    worker,
+    transcribe,
+    models,
+    demo,
+    serve,
 ):
     cli.add_command(command)
 

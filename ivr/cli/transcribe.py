@@ -26,10 +26,18 @@ from transcription.registry import ModelRegistry, ModelUnavailable, layout_probl
     )
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--lang", default="zh", show_default=True, help="Language code, e.g. zh, yue, en, ko.")
+@click.option(
+    "--lang", default="zh", show_default=True, help="Language code, e.g. zh, yue, en, ko."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
-@click.option("--processes", "-p", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Parallel processes, each loading the model once.")
+@click.option(
+    "--processes",
+    "-p",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Parallel processes, each loading the model once.",
+)
 @with_appcontext
 def transcribe(paths: tuple[Path, ...], lang: str, as_json: bool, processes: int) -> None:
     registry = ModelRegistry(current_app.config["IVR"].vosk_models)
@@ -62,7 +70,9 @@ def models() -> None:
     pass
 
 
-@models.command("list", help="Configured models (IVR_VOSK_MODEL_<LANG>) and whether each is usable.")
+@models.command(
+    "list", help="Configured models (IVR_VOSK_MODEL_<LANG>) and whether each is usable."
+)
 @with_appcontext
 def list_command() -> None:
     status = ModelRegistry(current_app.config["IVR"].vosk_models).status()
@@ -87,10 +97,16 @@ def list_command() -> None:
     ),
 )
 @click.argument("source")
-@click.option("--dir", "models_dir", type=click.Path(path_type=Path), default=None,
-              help="Where models live (default: models/ in the instance folder).")
-@click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True,
-              help="Where NAME is downloaded from.")
+@click.option(
+    "--dir",
+    "models_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where models live (default: models/ in the instance folder).",
+)
+@click.option(
+    "--base-url", default=DEFAULT_BASE_URL, show_default=True, help="Where NAME is downloaded from."
+)
 @with_appcontext
 def install_command(source: str, models_dir: Path | None, base_url: str) -> None:
     target = models_dir or current_app.config["IVR"].instance_path / "models"

@@ -18,14 +18,24 @@ from ivr.queue import get_huey
         "after --max-jobs jobs; only these processes ever load a Vosk model."
     )
 )
-@click.option("--processes", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default IVR_WORKER_PROCESSES, 2).")
-@click.option("--max-jobs", type=click.IntRange(1), default=None,
-              help="Jobs before a process is replaced (default IVR_WORKER_MAX_JOBS, 200).")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default IVR_WORKER_PROCESSES, 2).",
+)
+@click.option(
+    "--max-jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Jobs before a process is replaced (default IVR_WORKER_MAX_JOBS, 200).",
+)
 @with_appcontext
 def worker(processes: int | None, max_jobs: int | None) -> None:
     config = current_app.config["IVR"]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s"
+    )
     consumer = get_huey().create_consumer(
         workers=processes or config.worker_processes,
         worker_type="process",

@@ -20,9 +20,7 @@ def synthesise(
     text: str, path: Path, voice: str = "ko", rate: int = 8000, speed: int = STEADY_SPEED
 ) -> Path:
     raw = path.with_suffix(".raw.wav")
-    subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True
-    )
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(path)], check=True)
     raw.unlink()
     return path

