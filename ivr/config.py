@@ -43,30 +43,26 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
 
 
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool, least: float):  # type: ignore[no-untyped-def]
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name}={raw!r}: expected {kind}") from None
+    if value < least:
+        raise ConfigError(f"{name}={raw!r}: must be at least {least:g}")
+    return value
+
+
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
-    if value < 1:
-        raise ConfigError(f"{name}={raw!r}: must be at least 1")
-    return value
+    return int(_number(env, name, default, whole=True, least=1))
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from None
-    if value < 0:
-        raise ConfigError(f"{name}={raw!r}: must not be negative")
-    return value
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    return float(_number(env, name, default, whole=False, least=0))
 
 
 def _public_url(raw: str) -> str:
@@ -157,7 +153,7 @@ class Config:
             worker_processes=_positive_int(env, "IVR_WORKER_PROCESSES", 2),
             worker_max_jobs=_positive_int(env, "IVR_WORKER_MAX_JOBS", 200),
             fetch_attempts=_positive_int(env, "IVR_FETCH_ATTEMPTS", 4),
-            fetch_backoff=_positive_float(env, "IVR_FETCH_BACKOFF_SECONDS", 1.0),
+            fetch_backoff=_seconds(env, "IVR_FETCH_BACKOFF_SECONDS", 1.0),
             voicemail_max_attempts=_positive_int(env, "IVR_VOICEMAIL_MAX_ATTEMPTS", 6),
-            sweep_stale_seconds=_positive_float(env, "IVR_SWEEP_STALE_SECONDS", 180.0),
+            sweep_stale_seconds=_seconds(env, "IVR_SWEEP_STALE_SECONDS", 180.0),
         )
