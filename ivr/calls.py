@@ -9,13 +9,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.menu.engine import CallContext
 from ivr.menu.hours import HoursInvalid, OpeningHours
 from ivr.phone import is_e164
-from models import Call, Caller, CallEvent, CallOutcome, HotlineNumber, Station
+from models import (
+    Call,
+    CallDirection,
+    Caller,
+    CallEvent,
+    CallOutcome,
+    HotlineNumber,
+    Station,
+    utcnow,
+)
+from models.db import insert_if_absent
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 STATUS_RANK = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "answered": 2}
@@ -39,16 +48,18 @@ def caller_for_number(session: Session, number: str) -> Caller | None:
     """The resident behind ``From``, created on first call; None for withheld numbers."""
     if not is_e164(number):
         return None
-    caller = session.scalar(select(Caller).where(Caller.phone_number == number))
+    query = select(Caller).where(Caller.phone_number == number)
+    caller = session.scalar(query)
     if caller is not None:
         return caller
-    try:
-        with session.begin_nested():
-            caller = Caller(phone_number=number)
-            session.add(caller)
-        return caller
-    except IntegrityError:
-        return session.scalars(select(Caller).where(Caller.phone_number == number)).one()
+    now = utcnow()
+    insert_if_absent(
+        session,
+        Caller,
+        {"phone_number": number, "name": "", "notes": "", "created_at": now, "updated_at": now},
+        ["phone_number"],
+    )
+    return session.scalars(query).one()
 
 
 def get_call(session: Session, call_sid: str) -> Call | None:
@@ -64,20 +75,24 @@ def get_or_create_call(
         return call, False
     station = station_for_number(session, to_number)
     caller = caller_for_number(session, from_number)
-    try:
-        with session.begin_nested():
-            call = Call(
-                call_sid=call_sid,
-                from_number=from_number,
-                to_number=to_number,
-                station_id=station.id if station else None,
-                caller_id=caller.id if caller else None,
-                started_at=now,
-            )
-            session.add(call)
-        return call, True
-    except IntegrityError:  # the same call arriving twice at once
-        return session.scalars(select(Call).where(Call.call_sid == call_sid)).one(), False
+    values = {
+        "call_sid": call_sid,
+        "direction": CallDirection.INBOUND.value,
+        "from_number": from_number,
+        "to_number": to_number,
+        "station_id": station.id if station else None,
+        "caller_id": caller.id if caller else None,
+        "started_at": now,
+        "status": "in-progress",
+        "outcome": CallOutcome.IN_PROGRESS.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # The same call may arrive twice at once (a retry racing the original): one wins.
+    insert_if_absent(session, Call, values, ["call_sid"])
+    call = get_call(session, call_sid)
+    assert call is not None
+    return call, call.created_at == now
 
 
 def raise_outcome(call: Call, outcome: CallOutcome) -> None:
@@ -85,34 +100,24 @@ def raise_outcome(call: Call, outcome: CallOutcome) -> None:
         call.outcome = outcome
 
 
-def already_logged(session: Session, call: Call, request_key: str) -> bool:
-    """Whether a request with this key was handled before (a Twilio retry)."""
-    return (
-        session.scalar(
-            select(CallEvent.id).where(
-                CallEvent.call_id == call.id, CallEvent.dedupe_key == f"{request_key}:0"
-            )
-        )
-        is not None
-    )
-
-
 def log_events(
     session: Session, call: Call, request_key: str, events: list[dict], now: datetime
 ) -> None:
-    """Add this request's events; each carries ``kind`` and optional node/digits/detail."""
+    """Add this request's events once: a retried request (same key) adds nothing.
+
+    Each event carries ``kind`` and optional ``node``, ``digits`` and ``detail``.
+    """
     for index, event in enumerate(events):
-        session.add(
-            CallEvent(
-                call_id=call.id,
-                at=now,
-                kind=event["kind"],
-                node=event.get("node"),
-                digits=event.get("digits"),
-                detail=event.get("detail", {}),
-                dedupe_key=f"{request_key}:{index}",
-            )
-        )
+        values = {
+            "call_id": call.id,
+            "at": now,
+            "kind": event["kind"],
+            "node": event.get("node"),
+            "digits": event.get("digits"),
+            "detail": event.get("detail", {}),
+            "dedupe_key": f"{request_key}:{index}",
+        }
+        insert_if_absent(session, CallEvent, values, ["call_id", "dedupe_key"])
 
 
 def apply_status(

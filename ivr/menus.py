@@ -38,6 +38,9 @@ def parse_cached(text: str) -> Menu:
     return _parsed(hashlib.sha1(text.encode()).hexdigest(), text)
 
 
+PUBLISHED_CACHE_SIZE = 4096
+PublishedCache = dict[int, tuple[Menu, int]]
+
 UNASSIGNED_YAML = yaml.safe_dump(UNASSIGNED_MENU, allow_unicode=True, sort_keys=False)
 
 
@@ -57,18 +60,34 @@ def menu_ref_for(session: Session, station: Station | None) -> str:
     return f"v{version.id}" if version is not None else f"d{station.id}"
 
 
-def load_menu(session: Session, ref: str) -> tuple[Menu, int | None]:
-    """The menu a reference names and the station it belongs to (None: unassigned)."""
+def load_menu(
+    session: Session, ref: str, published: PublishedCache | None = None
+) -> tuple[Menu, int | None]:
+    """The menu a reference names and the station it belongs to (None: unassigned).
+
+    ``published`` caches parsed published versions by id; it must belong to one
+    database (the app keeps one), since ids mean nothing across databases.
+    """
+    published = {} if published is None else published
     if ref == UNASSIGNED:
         return parse_cached(UNASSIGNED_YAML), None
     kind, number = ref[:1], ref[1:]
     if not number.isdigit() or kind not in ("v", "d"):
         raise MenuPositionInvalid(f"no menu {ref!r}")
     if kind == "v":
+        cached = published.get(int(number))
+        if cached is not None:
+            return cached
         version = session.get(MenuVersion, int(number))
         if version is None:
             raise MenuPositionInvalid(f"no menu version {number}")
-        return parse_cached(version.document), version.station_id
+        loaded = parse_cached(version.document), version.station_id
+        if version.status is MenuStatus.PUBLISHED:
+            # Published versions never change: each process reads each one once.
+            if len(published) >= PUBLISHED_CACHE_SIZE:
+                published.clear()
+            published[version.id] = loaded
+        return loaded
     station = session.get(Station, int(number))
     if station is None:
         raise MenuPositionInvalid(f"no station {number}")

@@ -71,3 +71,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def insert_if_absent(
+    session: Session, model: type, values: dict[str, Any], keys: list[str]
+) -> None:
+    """INSERT … ON CONFLICT (keys) DO NOTHING, on SQLite and PostgreSQL alike.
+
+    Cheaper than a savepoint around an ORM insert, and never aborts the transaction when
+    a concurrent request inserted the same row first.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    session.execute(statement)

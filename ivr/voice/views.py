@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -73,6 +74,11 @@ def voice_endpoint(view: Callable[[], Response]) -> Callable[[], Response]:
     return guarded
 
 
+def _load_menu(session: Session, ref: str) -> tuple[Menu, int | None]:
+    cache = current_app.extensions.setdefault("ivr.published_menus", {})
+    return menus.load_menu(session, ref, cache)
+
+
 def request_key() -> str:
     """Identifies this webhook request across Twilio's retries of it."""
     token = request.headers.get("I-Twilio-Idempotency-Token", "")
@@ -108,7 +114,7 @@ class Turn:
         if menu_ref is None:
             home = session.get(Station, call.station_id) if call.station_id else None
             menu_ref = menus.menu_ref_for(session, home)
-        menu, station_id = menus.load_menu(session, menu_ref)
+        menu, station_id = _load_menu(session, menu_ref)
         station = session.get(Station, station_id) if station_id else None
         return cls(session, call, menu_ref, menu, station, now)
 
@@ -137,9 +143,7 @@ class Turn:
         if isinstance(step.action, engine.Hangup):
             calls.raise_outcome(call, CallOutcome.COMPLETED)
         events = events + [{"kind": "node", "node": node} for node in step.visited]
-        key = request_key()
-        if not calls.already_logged(self.session, call, key):
-            calls.log_events(self.session, call, key, events, self.now)
+        calls.log_events(self.session, call, request_key(), events, self.now)
         self.session.commit()
         return xml(render(step, _urls(self.menu_ref)))
 
@@ -147,14 +151,14 @@ class Turn:
         for _ in range(MAX_TRANSFERS):
             if not isinstance(step.action, Transfer):
                 return step
-            target = self.session.query(Station).filter_by(code=step.action.station).first()
+            target = self.session.scalar(select(Station).where(Station.code == step.action.station))
             if target is None or not target.active:
                 raise MenuPositionInvalid(f"transfer to unknown station {step.action.station!r}")
             self.call.transferred_to_station_id = target.id
             calls.raise_outcome(self.call, CallOutcome.TRANSFERRED)
             events.append({"kind": "transfer", "detail": {"to": target.code}})
             self.menu_ref = menus.menu_ref_for(self.session, target)
-            self.menu, _ = menus.load_menu(self.session, self.menu_ref)
+            self.menu, _ = _load_menu(self.session, self.menu_ref)
             self.station = target
             entered = engine.continue_at(self.menu, self.context, self.menu.start, step.language)
             step = Step(
@@ -264,7 +268,7 @@ def recorded() -> Response:
     try:
         step = engine.recorded(turn.menu, turn.context, position)
     except MenuPositionInvalid:
-        unassigned, _ = menus.load_menu(turn.session, menus.UNASSIGNED)
+        unassigned, _ = _load_menu(turn.session, menus.UNASSIGNED)
         step = engine.recorded(unassigned, turn.context, Position("record", "zh"))
     detail = {
         "recording_sid": _field("RecordingSid"),
@@ -309,10 +313,8 @@ def _apply_status() -> None:
     ended = calls.apply_status(
         call, _field("CallStatus", 20), _field("CallDuration", 10), now, None
     )
-    key = request_key()
-    if not calls.already_logged(session, call, key):
-        detail = {"status": _field("CallStatus", 20), "duration": _field("CallDuration", 10)}
-        calls.log_events(session, call, key, [{"kind": "status", "detail": detail}], now)
+    detail = {"status": _field("CallStatus", 20), "duration": _field("CallDuration", 10)}
+    calls.log_events(session, call, request_key(), [{"kind": "status", "detail": detail}], now)
     if ended and call.outcome is CallOutcome.IN_PROGRESS:
         _abandoned(session, call, now)
     session.commit()
