@@ -33,10 +33,11 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
             "checked and anyone can forge calls. Never run like this in production."
         )
 
-    from ivr import db, health, queue, voice
+    from ivr import console, db, health, queue, voice
 
     db.init_app(app)
     queue.init_app(app)
     health.init_app(app)
     voice.init_app(app)
+    console.init_app(app)
     return app

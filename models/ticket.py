@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from models.caller import Caller
+    from models.station import Station
+    from models.user import User
+    from models.voicemail import Voicemail
 
 
 class TicketStatus(enum.Enum):
@@ -123,6 +129,11 @@ class Ticket(Timestamped, Base):
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketEvent.id"
     )
+    station: Mapped[Station | None] = relationship(foreign_keys=[station_id])
+    referred_from: Mapped[Station | None] = relationship(foreign_keys=[referred_from_station_id])
+    caller: Mapped[Caller | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    voicemails: Mapped[list[Voicemail]] = relationship(order_by="Voicemail.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version_id}
     __table_args__ = (

@@ -25,5 +25,10 @@ def _is_hangul_pair(match: re.Match[str]) -> bool:
     return _is_hangul(before) and _is_hangul(after)
 
 
+def is_cjk(char: str) -> bool:
+    """Whether ``char`` belongs to a script written without spaces between words."""
+    return bool(re.fullmatch(f"[{_CJK}]", char)) and not _is_hangul(char)
+
+
 def _is_hangul(char: str) -> bool:
     return "\uac00" <= char <= "\ud7af"

@@ -1,0 +1,29 @@
+"""The workers' console: sign in, the call-back queue, tickets, recordings, callers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_wtf import CSRFProtect
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+def init_app(app: Flask) -> None:
+    from ivr import auth, i18n
+    from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+
+    auth.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    csrf = CSRFProtect(app)
+    # Twilio signs its webhooks, and API clients send bearer tokens, not cookies.
+    for name in ("voice", "api"):
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
+    app.register_blueprint(bp)
+
+    @app.get("/")
+    def home():  # type: ignore[no-untyped-def]
+        from flask import redirect, url_for
+
+        return redirect(url_for("console.queue"))

@@ -1,0 +1,79 @@
+"""Names people read for the codes stored in the database, in the interface language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from models import TicketStatus, Vulnerability
+from transcription.text import is_cjk
+
+VULNERABILITIES = {
+    Vulnerability.DIBAO: _l("低保"),
+    Vulnerability.DISHOU: _l("低收"),
+    Vulnerability.TEKUN: _l("特困"),
+    Vulnerability.LONE_ELDERLY: _l("独居/孤寡/留守老人"),
+    Vulnerability.CHILD_IN_DIFFICULTY: _l("困境儿童"),
+    Vulnerability.SEVERE_DISABILITY: _l("重度残疾"),
+}
+STATUSES = {
+    TicketStatus.OPEN: _l("待回电"),
+    TicketStatus.IN_PROGRESS: _l("处理中"),
+    TicketStatus.RESOLVED: _l("已结案"),
+}
+OUTCOMES = {
+    "reached": _l("已联系上"),
+    "no_answer": _l("无人接听"),
+    "busy": _l("占线"),
+    "wrong_number": _l("号码错误"),
+    "left_message": _l("已留言"),
+}
+CATEGORIES = {
+    "food": _l("食物和日用品"),
+    "medicine": _l("药品"),
+    "medical": _l("就医"),
+    "emotional": _l("情绪支持"),
+    "policy": _l("防疫政策"),
+    "other": _l("其他"),
+}
+EVENTS = {
+    "opened": _l("开单"),
+    "voicemail_added": _l("新留言"),
+    "merged": _l("再次来电"),
+    "transcribed": _l("转写完成"),
+    "transcription_failed": _l("无法转写"),
+    "tagged": _l("加标签"),
+    "untagged": _l("去标签"),
+    "priority_changed": _l("调整优先级"),
+    "note": _l("备注"),
+    "callback_attempt": _l("回电"),
+    "assigned": _l("分派"),
+    "status_changed": _l("状态变更"),
+    "referred": _l("转介"),
+    "resolved": _l("结案"),
+    "reopened": _l("重新打开"),
+}
+
+
+def local_time(
+    moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: str = "Asia/Shanghai"
+) -> str:
+    """A stored UTC time as the stations read it: their own clock."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.globals.update(
+        vulnerability_label=lambda v: VULNERABILITIES.get(v, v),
+        status_label=lambda s: STATUSES.get(s, s),
+        outcome_label=lambda o: OUTCOMES.get(o, o),
+        category_label=lambda c: CATEGORIES.get(c, c),
+        event_label=lambda e: EVENTS.get(e, e),
+    )
+    app.jinja_env.tests["cjk"] = lambda text: bool(text) and is_cjk(text[-1])

@@ -1,0 +1,132 @@
+"""One ticket: who called, what they said, and what the workers did about it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ivr import ticket_actions as actions
+from ivr.console import bp
+from ivr.console.common import me, scope, ticket_or_404
+from ivr.db import get_session
+from ivr.phone import mask
+from models import ResolutionCategory, Role, Station, Ticket, User, utcnow
+
+LOW_CONFIDENCE = 0.6
+
+
+def shown_number(ticket: Ticket) -> str:
+    """The caller's number in full only to the worker the ticket is assigned to."""
+    if ticket.assignee_id == me().id:
+        return ticket.caller_number
+    return mask(ticket.caller_number) if ticket.caller_number else ""
+
+
+def colleagues(ticket: Ticket) -> list[User]:
+    if ticket.station_id is None:
+        return []
+    return list(
+        get_session().scalars(
+            select(User)
+            .where(
+                User.station_id == ticket.station_id,
+                User.active.is_(True),
+                User.role.in_([Role.WORKER, Role.STATION_ADMIN]),
+            )
+            .order_by(User.username)
+        )
+    )
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int) -> str:
+    row = ticket_or_404(ticket_id)
+    stations = get_session().scalars(
+        select(Station).where(Station.active.is_(True)).order_by(Station.code)
+    )
+    return render_template(
+        "console/ticket.html",
+        ticket=row,
+        number=shown_number(row),
+        can_act=scope().can_act_on(row),
+        colleagues=colleagues(row),
+        stations=list(stations),
+        categories=list(ResolutionCategory),
+        outcomes=list(actions.CallbackOutcome),
+        low=LOW_CONFIDENCE,
+        now=utcnow(),
+    )
+
+
+def _form_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _act(ticket_id: int, change) -> Response:  # type: ignore[no-untyped-def]
+    """Apply a change as the signed-in user; a refusal is shown, never a 500."""
+    row = ticket_or_404(ticket_id)
+    if not scope().can_act_on(row):
+        abort(403)
+    session = get_session()
+    try:
+        actions.check_version(row, _form_int("version"))
+        change(session, row)
+        session.commit()
+    except actions.TicketActionInvalid as exc:
+        session.rollback()
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("已保存"), "info")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@login_required
+def note(ticket_id: int) -> Response:
+    text = request.form.get("text", "")
+    return _act(ticket_id, lambda s, t: actions.add_note(s, t, me(), text))
+
+
+@bp.post("/tickets/<int:ticket_id>/tags")
+@login_required
+def tags(ticket_id: int) -> Response:
+    codes = request.form.get("tags", "").replace("，", ",").split(",")
+    return _act(ticket_id, lambda s, t: actions.set_tags(s, t, me(), codes))
+
+
+@bp.post("/tickets/<int:ticket_id>/attempt")
+@login_required
+def attempt(ticket_id: int) -> Response:
+    outcome, text = request.form.get("outcome", ""), request.form.get("text", "")
+    return _act(ticket_id, lambda s, t: actions.log_callback(s, t, me(), outcome, text, utcnow()))
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@login_required
+def assign(ticket_id: int) -> Response:
+    target = me().id if request.form.get("claim") else _form_int("assignee")
+    return _act(ticket_id, lambda s, t: actions.assign(s, t, me(), target))
+
+
+@bp.post("/tickets/<int:ticket_id>/refer")
+@login_required
+def refer(ticket_id: int) -> Response:
+    code, reason = request.form.get("station", ""), request.form.get("reason", "")
+    return _act(ticket_id, lambda s, t: actions.refer(s, t, me(), code, reason))
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@login_required
+def resolve(ticket_id: int) -> Response:
+    category, text = request.form.get("category", ""), request.form.get("text", "")
+    problems = _form_int("problems")
+    if problems is None:
+        problems = -1  # refused with a message by the service
+    return _act(
+        ticket_id, lambda s, t: actions.resolve(s, t, me(), category, problems, text, utcnow())
+    )

@@ -1,0 +1,216 @@
+"""What a worker does to a ticket: notes, tags, call-back attempts, assignment, referral,
+resolution. Console pages and the REST API both call these; each change is a TicketEvent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.scope import Scope
+from ivr.tags import get_tags
+from models import (
+    ResolutionCategory,
+    Role,
+    Station,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+    User,
+    utcnow,
+)
+
+MAX_NOTE = 4000
+MAX_TAGS = 20
+TAG_CODE = re.compile(r"^[a-z0-9_-]{1,64}$")
+
+
+class CallbackOutcome(enum.Enum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    LEFT_MESSAGE = "left_message"
+
+
+class TicketActionInvalid(Exception):
+    """The change cannot be made as asked; the message says why (shown to the worker)."""
+
+
+class TicketConflict(TicketActionInvalid):
+    """Someone else changed the ticket since this worker loaded it."""
+
+
+def _event(
+    session: Session,
+    ticket: Ticket,
+    actor: User,
+    kind: TicketEventKind,
+    note: str = "",
+    **data: object,
+) -> None:  # type: ignore[no-untyped-def]
+    # Every change, even one only the trail shows, moves the ticket's version on: a form
+    # loaded before it is stale.
+    ticket.updated_at = utcnow()
+    session.add(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            actor_id=actor.id,
+            station_id=actor.station_id or ticket.station_id,
+            note=note,
+            data=dict(data),
+        )
+    )
+
+
+def check_version(ticket: Ticket, expected: int | None) -> None:
+    if expected is not None and expected != ticket.version_id:
+        raise TicketConflict("这张工单刚被其他人修改过，请刷新后再试")
+
+
+def _clean_note(text: str, required: bool) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise TicketActionInvalid("备注不能为空")
+    if len(text) > MAX_NOTE:
+        raise TicketActionInvalid(f"备注不能超过{MAX_NOTE}字")
+    return text
+
+
+def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
+    _event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
+
+
+def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) -> None:
+    codes = list(dict.fromkeys(c.strip().lower() for c in codes if c.strip()))
+    if len(codes) > MAX_TAGS:
+        raise TicketActionInvalid(f"标签最多{MAX_TAGS}个")
+    bad = [c for c in codes if not TAG_CODE.fullmatch(c)]
+    if bad:
+        raise TicketActionInvalid(
+            f"标签格式不正确：{', '.join(bad[:3])}（只能用小写字母、数字、_ 和 -）"
+        )
+    before = {t.code for t in ticket.tags}
+    ticket.tags = get_tags(session, codes)
+    added, removed = sorted(set(codes) - before), sorted(before - set(codes))
+    if added:
+        _event(session, ticket, actor, TicketEventKind.TAGGED, tags=added)
+    if removed:
+        _event(session, ticket, actor, TicketEventKind.UNTAGGED, tags=removed)
+
+
+def log_callback(
+    session: Session, ticket: Ticket, actor: User, outcome: str, note: str, now: datetime
+) -> None:
+    """A call-back attempt made by phone, with how it went."""
+    try:
+        result = CallbackOutcome(outcome)
+    except ValueError:
+        raise TicketActionInvalid("请选择回电结果") from None
+    if ticket.first_callback_at is None:
+        ticket.first_callback_at = now
+    if ticket.status is TicketStatus.OPEN:
+        ticket.status = TicketStatus.IN_PROGRESS
+    _event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.CALLBACK_ATTEMPT,
+        _clean_note(note, False),
+        outcome=result.value,
+    )
+
+
+def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | None) -> None:
+    """Give the ticket to a colleague at its station (or to nobody)."""
+    assignee = session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and assignee is None:
+        raise TicketActionInvalid("找不到这位同事")
+    if assignee is not None and not Scope.of(assignee).can_act_on(ticket):
+        raise TicketActionInvalid("只能分派给本社工站的同事")
+    if assignee is not None and assignee.role is Role.CITY_ADMIN and actor.id != assignee.id:
+        raise TicketActionInvalid("只能分派给本社工站的同事")
+    ticket.assignee_id = assignee.id if assignee else None
+    _event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.ASSIGNED,
+        assignee=assignee.username if assignee else None,
+    )
+
+
+def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reason: str) -> Station:
+    """Hand the case to the station where the resident lives; both keep the trail."""
+    reason = _clean_note(reason, required=True)
+    target = session.scalar(select(Station).where(Station.code == station_code.strip()))
+    if target is None or not target.active:
+        raise TicketActionInvalid("找不到要转介的社工站")
+    if target.id == ticket.station_id:
+        raise TicketActionInvalid("工单已经在这个社工站")
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid("已结案的工单不能转介")
+    clash = session.scalar(
+        select(Ticket.id).where(
+            Ticket.station_id == target.id,
+            Ticket.caller_id == ticket.caller_id,
+            Ticket.caller_id.is_not(None),
+            Ticket.status != TicketStatus.RESOLVED,
+        )
+    )
+    if clash is not None:
+        raise TicketActionInvalid(
+            f"该居民在{target.name_zh}已有未结案的工单 #{clash}，请直接联系对方社工站"
+        )
+    origin = ticket.station
+    ticket.referred_from_station_id = ticket.station_id
+    ticket.station_id = target.id
+    ticket.assignee_id = None
+    _event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.REFERRED,
+        reason,
+        from_station=origin.code if origin else None,
+        to_station=target.code,
+    )
+    return target
+
+
+def resolve(
+    session: Session,
+    ticket: Ticket,
+    actor: User,
+    category: str,
+    problems: int,
+    note: str,
+    now: datetime,
+) -> None:
+    try:
+        resolution = ResolutionCategory(category)
+    except ValueError:
+        raise TicketActionInvalid("请选择结案类别") from None
+    if not 0 <= problems <= 99:
+        raise TicketActionInvalid("解决问题数应在0到99之间")
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid("工单已经结案")
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolution_category = resolution
+    ticket.problems_solved = problems
+    ticket.resolved_at = now
+    _event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.RESOLVED,
+        _clean_note(note, False),
+        category=resolution.value,
+        problems_solved=problems,
+    )
