@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from models import Ticket, TicketEventKind, TicketStatus
 from tests.conftest import fresh
 from tests.ivr.console.conftest import RESIDENT_A
