@@ -46,7 +46,7 @@ class TicketConflict(TicketActionInvalid):
     """Someone else changed the ticket since this worker loaded it."""
 
 
-def _event(
+def record_event(
     session: Session,
     ticket: Ticket,
     actor: User,
@@ -84,7 +84,7 @@ def _clean_note(text: str, required: bool) -> str:
 
 
 def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
-    _event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
+    record_event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
 
 
 def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) -> None:
@@ -100,9 +100,9 @@ def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) ->
     ticket.tags = get_tags(session, codes)
     added, removed = sorted(set(codes) - before), sorted(before - set(codes))
     if added:
-        _event(session, ticket, actor, TicketEventKind.TAGGED, tags=added)
+        record_event(session, ticket, actor, TicketEventKind.TAGGED, tags=added)
     if removed:
-        _event(session, ticket, actor, TicketEventKind.UNTAGGED, tags=removed)
+        record_event(session, ticket, actor, TicketEventKind.UNTAGGED, tags=removed)
 
 
 def log_callback(
@@ -117,7 +117,7 @@ def log_callback(
         ticket.first_callback_at = now
     if ticket.status is TicketStatus.OPEN:
         ticket.status = TicketStatus.IN_PROGRESS
-    _event(
+    record_event(
         session,
         ticket,
         actor,
@@ -137,7 +137,7 @@ def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | Non
     if assignee is not None and assignee.role is Role.CITY_ADMIN and actor.id != assignee.id:
         raise TicketActionInvalid("只能分派给本社工站的同事")
     ticket.assignee_id = assignee.id if assignee else None
-    _event(
+    record_event(
         session,
         ticket,
         actor,
@@ -172,7 +172,7 @@ def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reas
     ticket.referred_from_station_id = ticket.station_id
     ticket.station_id = target.id
     ticket.assignee_id = None
-    _event(
+    record_event(
         session,
         ticket,
         actor,
@@ -205,7 +205,7 @@ def resolve(
     ticket.resolution_category = resolution
     ticket.problems_solved = problems
     ticket.resolved_at = now
-    _event(
+    record_event(
         session,
         ticket,
         actor,

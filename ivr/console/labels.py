@@ -30,6 +30,8 @@ OUTCOMES = {
     "busy": _l("占线"),
     "wrong_number": _l("号码错误"),
     "left_message": _l("已留言"),
+    "ringing_worker": _l("正在呼叫社工手机"),
+    "worker_unreachable": _l("社工手机未接通"),
 }
 CATEGORIES = {
     "food": _l("食物和日用品"),

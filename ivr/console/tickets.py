@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ivr import click_to_call
 from ivr import ticket_actions as actions
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
@@ -130,3 +131,17 @@ def resolve(ticket_id: int) -> Response:
     return _act(
         ticket_id, lambda s, t: actions.resolve(s, t, me(), category, problems, text, utcnow())
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/call")
+@login_required
+def call(ticket_id: int) -> Response:
+    """Click-to-call: Twilio rings my phone, then the resident, from the hotline number."""
+    config = current_app.config["IVR"]
+    http_client = current_app.extensions.get("ivr.twilio_http_client")
+
+    def ring(session, ticket):  # type: ignore[no-untyped-def]
+        click_to_call.start(session, config, ticket, me(), http_client)
+        flash(_("正在拨打您的电话，接听后将为您接通居民"), "info")
+
+    return _act(ticket_id, ring)

@@ -1,0 +1,101 @@
+"""Twilio's side of click-to-call: the worker answered; bridge them to the resident."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import calls, click_to_call
+from ivr.db import get_session
+from ivr.menu.document import DEFAULT_VOICES
+from ivr.voice import bp
+from ivr.voice.twiml import VoiceUrls
+from ivr.voice.views import _field, _urls, xml
+from models import Ticket, TicketEventKind, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _parties() -> tuple[Ticket | None, User | None]:
+    session = get_session()
+    t, w = request.args.get("t", ""), request.args.get("w", "")
+    ticket = session.get(Ticket, int(t)) if t.isdigit() and len(t) < 12 else None
+    worker = session.get(User, int(w)) if w.isdigit() and len(w) < 12 else None
+    return ticket, worker
+
+
+def _say(response: VoiceResponse, text: str) -> None:
+    language, voice = DEFAULT_VOICES["zh"]
+    response.say(text, language=language, voice=voice)
+
+
+@bp.post("/bridge")
+def bridge() -> Response:
+    """The worker picked up: tell them, then dial the resident from the hotline number."""
+    response = VoiceResponse()
+    try:
+        ticket, worker = _parties()
+        if ticket is None or worker is None or not ticket.caller_number:
+            _say(response, "对不起，找不到这张工单。")
+            response.hangup()
+            return xml(str(response))
+        urls: VoiceUrls = _urls("u")
+        _say(response, "正在为您接通居民，请稍候。")
+        dial = response.dial(
+            caller_id=click_to_call._hotline(ticket),
+            timeout=30,
+            action=urls.webhook("bridge-done", t=ticket.id, w=worker.id),
+            method="POST",
+        )
+        dial.number(ticket.caller_number)
+    except Exception:
+        log.exception("bridge failed (CallSid %s)", _field("CallSid"))
+        response = VoiceResponse()
+        _say(response, "对不起，系统暂时出现故障，请在工单页面重试。")
+        response.hangup()
+    return xml(str(response))
+
+
+@bp.post("/bridge-done")
+def bridge_done() -> Response:
+    """The leg to the resident ended; its DialCallStatus is the attempt's outcome."""
+    session = get_session()
+    ticket, worker = _parties()
+    if ticket is not None and worker is not None:
+        click_to_call.finished(
+            session, ticket, worker, _field("CallSid"), _field("DialCallStatus", 20)
+        )
+        session.commit()
+    response = VoiceResponse()
+    response.hangup()
+    return xml(str(response))
+
+
+@bp.post("/bridge-status")
+def bridge_status() -> Response:
+    """Status of the call to the worker's own phone (it may never be answered)."""
+    session = get_session()
+    call = calls.get_call(session, _field("CallSid"))
+    ticket, worker = _parties()
+    status = _field("CallStatus", 20)
+    if call is not None:
+        calls.apply_status(call, status, _field("CallDuration", 10), utcnow(), None)
+    if (
+        ticket is not None
+        and worker is not None
+        and status in ("busy", "no-answer", "failed", "canceled")
+    ):
+        click_to_call.record_event(
+            session,
+            ticket,
+            worker,
+            TicketEventKind.CALLBACK_ATTEMPT,
+            via="twilio",
+            call_sid=_field("CallSid"),
+            outcome="worker_unreachable",
+            worker_status=status,
+        )
+    session.commit()
+    return xml(str(VoiceResponse()))

@@ -1,0 +1,118 @@
+"""Click-to-call, with Twilio's REST API faked at its HTTP boundary."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from models import Call, CallDirection, HotlineNumber, Ticket, TicketEventKind
+from tests.conftest import Twilio, fresh
+from tests.ivr.voice.helpers import Twiml
+
+WORKER_PHONE = "+8613711112222"
+
+
+class FakeTwilioApi(HttpClient):
+    """Answers the REST calls the app makes, and remembers them."""
+
+    def __init__(self, status: int = 201) -> None:
+        super().__init__(logging.getLogger("fake-twilio"), is_async=False)
+        self.requests: list[dict] = []
+        self.status = status
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, **kw):  # type: ignore[no-untyped-def]
+        self.requests.append({"method": method, "url": url, "data": dict(data or {}), "auth": auth})
+        if self.status >= 400:
+            return Response(
+                self.status,
+                json.dumps({"code": 21211, "message": "Invalid 'To'", "status": self.status}),
+            )
+        return Response(201, json.dumps({"sid": "CA" + "c" * 32, "status": "queued"}))
+
+
+@pytest.fixture
+def fake_api(app):
+    fake = app.extensions["ivr.twilio_http_client"] = FakeTwilioApi()
+    return fake
+
+
+@pytest.fixture
+def ready(world, db_session):
+    worker = world["users"]["worker-a"]
+    worker.phone = WORKER_PHONE
+    db_session.add(worker)
+    db_session.commit()
+    return world
+
+
+def test_call_back_rings_the_worker_first_from_the_hotline(ready, fake_api, login, db_session):
+    ticket = ready["tickets"]["a"]
+    hotline = ready["stations"]["a"].hotline_numbers[0].number
+    page = login("worker-a").post(f"/console/tickets/{ticket.id}/call", version="1")
+    assert "正在拨打您的电话" in page.get_data(as_text=True)
+    [sent] = fake_api.requests
+    assert sent["method"] == "POST" and sent["url"].endswith(
+        "/Accounts/AC" + "0" * 32 + "/Calls.json"
+    )
+    assert sent["data"]["To"] == WORKER_PHONE and sent["data"]["From"] == hotline
+    assert sent["data"]["Url"].startswith("https://hotline.example.org/twilio/bridge?t=")
+    assert sent["auth"] == ("AC" + "0" * 32, "test-auth-token")
+    row = fresh(db_session).get(Ticket, ticket.id)
+    assert row.events[-1].data["outcome"] == "ringing_worker"
+    leg = db_session.query(Call).filter_by(call_sid="CA" + "c" * 32).one()
+    assert leg.direction is CallDirection.CALLBACK and leg.to_number == WORKER_PHONE
+
+
+def test_when_the_worker_answers_the_resident_is_dialled_and_the_outcome_logged(
+    ready, fake_api, login, client, db_session
+):
+    ticket = ready["tickets"]["a"]
+    login("worker-a").post(f"/console/tickets/{ticket.id}/call", version="1")
+    url = fake_api.requests[0]["data"]["Url"]
+    twilio = Twilio(client)
+    form = {"CallSid": "CA" + "c" * 32, "From": "+862000000000", "To": WORKER_PHONE}
+    bridge = Twiml.of(twilio.post(url, **form))
+    dial = bridge.verb("Dial")
+    assert [n.text for n in dial.iter("Number")] == [ticket.caller_number]
+    assert dial.get("callerId") == ready["stations"]["a"].hotline_numbers[0].number
+    done_url = dial.get("action")
+    assert parse_qs(urlsplit(done_url).query)["t"] == [str(ticket.id)]
+    twilio.post(done_url, **form, DialCallStatus="completed")
+    twilio.post(done_url, **form, DialCallStatus="completed")  # Twilio retried
+    row = fresh(db_session).get(Ticket, ticket.id)
+    outcomes = [
+        e.data.get("outcome") for e in row.events if e.kind is TicketEventKind.CALLBACK_ATTEMPT
+    ]
+    assert outcomes == ["ringing_worker", "reached"]
+    assert row.first_callback_at is not None
+
+
+def test_a_worker_without_a_phone_is_told_what_to_do(world, fake_api, login):
+    page = login("worker-a").post(f"/console/tickets/{world['tickets']['a'].id}/call", version="1")
+    assert "请先在账户里填写您自己的手机号码" in page.get_data(as_text=True)
+    assert fake_api.requests == []
+
+
+def test_twilio_refusing_the_call_is_a_message(ready, app, login, db_session):
+    app.extensions["ivr.twilio_http_client"] = FakeTwilioApi(status=400)
+    page = login("worker-a").post(f"/console/tickets/{ready['tickets']['a'].id}/call", version="1")
+    assert "Twilio 拒绝了回电请求" in page.get_data(as_text=True)
+    assert fresh(db_session).get(Ticket, ready["tickets"]["a"].id).events == []
+
+
+def test_the_bridge_is_a_twilio_webhook_and_checks_signatures(ready, client):
+    response = client.post("/twilio/bridge?t=1&w=1", data={"CallSid": "CA1"})
+    assert response.status_code == 403
+
+
+def test_a_station_without_a_number_cannot_call_back(ready, fake_api, login, db_session):
+    for number in db_session.query(HotlineNumber).all():
+        db_session.delete(number)
+    db_session.commit()
+    page = login("worker-a").post(f"/console/tickets/{ready['tickets']['a'].id}/call", version="1")
+    assert "没有热线号码" in page.get_data(as_text=True)
