@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,16 +48,16 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     user = session.scalar(select(User).where(User.username == username[:64]))
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        raise LoginRefused("用户名或密码不正确")
+        raise LoginRefused(_l("用户名或密码不正确"))
     if user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused("登录失败次数过多，请15分钟后再试")
+        raise LoginRefused(_l("登录失败次数过多，请15分钟后再试"))
     if not user.active or not verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
         session.commit()
-        raise LoginRefused("用户名或密码不正确")
+        raise LoginRefused(_l("用户名或密码不正确"))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

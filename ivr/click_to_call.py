@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
@@ -30,7 +31,7 @@ DIAL_OUTCOMES = {
 
 def _hotline(ticket: Ticket) -> str:
     if ticket.station is None or not ticket.station.hotline_numbers:
-        raise TicketActionInvalid("这个社工站没有热线号码，无法回电")
+        raise TicketActionInvalid(_l("这个社工站没有热线号码，无法回电"))
     return ticket.station.hotline_numbers[0].number
 
 
@@ -39,11 +40,11 @@ def start(
 ) -> str:
     """Ask Twilio to ring ``worker``; returns the new call's sid. The caller commits."""
     if not worker.phone or not is_e164(worker.phone):
-        raise TicketActionInvalid("请先在账户里填写您自己的手机号码（E.164 格式）")
+        raise TicketActionInvalid(_l("请先在账户里填写您自己的手机号码（E.164 格式）"))
     if not is_e164(ticket.caller_number):
-        raise TicketActionInvalid("这位居民的号码无法拨打")
+        raise TicketActionInvalid(_l("这位居民的号码无法拨打"))
     if not (config.twilio_account_sid and config.twilio_auth_token):
-        raise TicketActionInvalid("未配置 Twilio 账户，无法回电")
+        raise TicketActionInvalid(_l("未配置 Twilio 账户，无法回电"))
     query = urlencode({"t": ticket.id, "w": worker.id})
     client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=http_client)
     try:
@@ -56,7 +57,9 @@ def start(
             status_callback_method="POST",
         )
     except TwilioException as exc:
-        raise TicketActionInvalid(f"Twilio 拒绝了回电请求：{str(exc)[:200]}") from None
+        raise TicketActionInvalid(
+            _l("Twilio 拒绝了回电请求：%(reason)s", reason=str(exc)[:200])
+        ) from None
     session.add(
         Call(
             call_sid=call.sid,

@@ -8,6 +8,7 @@ import enum
 import re
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,15 +72,15 @@ def record_event(
 
 def check_version(ticket: Ticket, expected: int | None) -> None:
     if expected is not None and expected != ticket.version_id:
-        raise TicketConflict("这张工单刚被其他人修改过，请刷新后再试")
+        raise TicketConflict(_l("这张工单刚被其他人修改过，请刷新后再试"))
 
 
 def _clean_note(text: str, required: bool) -> str:
     text = (text or "").strip()
     if required and not text:
-        raise TicketActionInvalid("备注不能为空")
+        raise TicketActionInvalid(_l("备注不能为空"))
     if len(text) > MAX_NOTE:
-        raise TicketActionInvalid(f"备注不能超过{MAX_NOTE}字")
+        raise TicketActionInvalid(_l("备注不能超过%(n)d字", n=MAX_NOTE))
     return text
 
 
@@ -90,11 +91,11 @@ def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
 def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) -> None:
     codes = list(dict.fromkeys(c.strip().lower() for c in codes if c.strip()))
     if len(codes) > MAX_TAGS:
-        raise TicketActionInvalid(f"标签最多{MAX_TAGS}个")
+        raise TicketActionInvalid(_l("标签最多%(n)d个", n=MAX_TAGS))
     bad = [c for c in codes if not TAG_CODE.fullmatch(c)]
     if bad:
         raise TicketActionInvalid(
-            f"标签格式不正确：{', '.join(bad[:3])}（只能用小写字母、数字、_ 和 -）"
+            _l("标签格式不正确：%(tags)s（只能用小写字母、数字、_ 和 -）", tags=", ".join(bad[:3]))
         )
     before = {t.code for t in ticket.tags}
     ticket.tags = get_tags(session, codes)
@@ -112,7 +113,7 @@ def log_callback(
     try:
         result = CallbackOutcome(outcome)
     except ValueError:
-        raise TicketActionInvalid("请选择回电结果") from None
+        raise TicketActionInvalid(_l("请选择回电结果")) from None
     if ticket.first_callback_at is None:
         ticket.first_callback_at = now
     if ticket.status is TicketStatus.OPEN:
@@ -131,11 +132,11 @@ def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | Non
     """Give the ticket to a colleague at its station (or to nobody)."""
     assignee = session.get(User, assignee_id) if assignee_id else None
     if assignee_id and assignee is None:
-        raise TicketActionInvalid("找不到这位同事")
+        raise TicketActionInvalid(_l("找不到这位同事"))
     if assignee is not None and not Scope.of(assignee).can_act_on(ticket):
-        raise TicketActionInvalid("只能分派给本社工站的同事")
+        raise TicketActionInvalid(_l("只能分派给本社工站的同事"))
     if assignee is not None and assignee.role is Role.CITY_ADMIN and actor.id != assignee.id:
-        raise TicketActionInvalid("只能分派给本社工站的同事")
+        raise TicketActionInvalid(_l("只能分派给本社工站的同事"))
     ticket.assignee_id = assignee.id if assignee else None
     record_event(
         session,
@@ -151,11 +152,11 @@ def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reas
     reason = _clean_note(reason, required=True)
     target = session.scalar(select(Station).where(Station.code == station_code.strip()))
     if target is None or not target.active:
-        raise TicketActionInvalid("找不到要转介的社工站")
+        raise TicketActionInvalid(_l("找不到要转介的社工站"))
     if target.id == ticket.station_id:
-        raise TicketActionInvalid("工单已经在这个社工站")
+        raise TicketActionInvalid(_l("工单已经在这个社工站"))
     if ticket.status is TicketStatus.RESOLVED:
-        raise TicketActionInvalid("已结案的工单不能转介")
+        raise TicketActionInvalid(_l("已结案的工单不能转介"))
     clash = session.scalar(
         select(Ticket.id).where(
             Ticket.station_id == target.id,
@@ -166,7 +167,11 @@ def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reas
     )
     if clash is not None:
         raise TicketActionInvalid(
-            f"该居民在{target.name_zh}已有未结案的工单 #{clash}，请直接联系对方社工站"
+            _l(
+                "该居民在%(station)s已有未结案的工单 #%(id)d，请直接联系对方社工站",
+                station=target.name_zh,
+                id=clash,
+            )
         )
     origin = ticket.station
     ticket.referred_from_station_id = ticket.station_id
@@ -196,11 +201,11 @@ def resolve(
     try:
         resolution = ResolutionCategory(category)
     except ValueError:
-        raise TicketActionInvalid("请选择结案类别") from None
+        raise TicketActionInvalid(_l("请选择结案类别")) from None
     if not 0 <= problems <= 99:
-        raise TicketActionInvalid("解决问题数应在0到99之间")
+        raise TicketActionInvalid(_l("解决问题数应在0到99之间"))
     if ticket.status is TicketStatus.RESOLVED:
-        raise TicketActionInvalid("工单已经结案")
+        raise TicketActionInvalid(_l("工单已经结案"))
     ticket.status = TicketStatus.RESOLVED
     ticket.resolution_category = resolution
     ticket.problems_solved = problems

@@ -30,7 +30,7 @@ def login() -> str | Response:
         try:
             user = authenticate(get_session(), username, password, utcnow())
         except LoginRefused as exc:
-            flash(_(str(exc)), "error")
+            flash(str(exc), "error")
             return render_template("console/login.html", username=username[:64]), 401
         login_user(SignedIn(user))
         session["lang"] = user.locale if user.locale in LANGUAGES else "zh"

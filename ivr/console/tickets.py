@@ -80,7 +80,7 @@ def _act(ticket_id: int, change) -> Response:  # type: ignore[no-untyped-def]
         session.commit()
     except actions.TicketActionInvalid as exc:
         session.rollback()
-        flash(_(str(exc)), "error")
+        flash(str(exc), "error")
     else:
         flash(_("已保存"), "info")
     return redirect(url_for("console.ticket", ticket_id=ticket_id))
