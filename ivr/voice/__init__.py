@@ -8,6 +8,6 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio")
 
 
 def init_app(app: Flask) -> None:
-    from ivr.voice import bridge, signature, views  # noqa: F401 - registers the routes
+    from ivr.voice import bridge, recordings, signature, views  # noqa: F401 - routes
 
     app.register_blueprint(bp)

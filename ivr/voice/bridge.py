@@ -11,8 +11,8 @@ from ivr import calls, click_to_call
 from ivr.db import get_session
 from ivr.menu.document import DEFAULT_VOICES
 from ivr.voice import bp
+from ivr.voice.turn import form_field, voice_urls, xml
 from ivr.voice.twiml import VoiceUrls
-from ivr.voice.views import _field, _urls, xml
 from models import Ticket, TicketEventKind, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def bridge() -> Response:
             _say(response, "对不起，找不到这张工单。")
             response.hangup()
             return xml(str(response))
-        urls: VoiceUrls = _urls("u")
+        urls: VoiceUrls = voice_urls("u")
         _say(response, "正在为您接通居民，请稍候。")
         dial = response.dial(
             caller_id=click_to_call._hotline(ticket),
@@ -51,7 +51,7 @@ def bridge() -> Response:
         )
         dial.number(ticket.caller_number)
     except Exception:
-        log.exception("bridge failed (CallSid %s)", _field("CallSid"))
+        log.exception("bridge failed (CallSid %s)", form_field("CallSid"))
         response = VoiceResponse()
         _say(response, "对不起，系统暂时出现故障，请在工单页面重试。")
         response.hangup()
@@ -65,7 +65,7 @@ def bridge_done() -> Response:
     ticket, worker = _parties()
     if ticket is not None and worker is not None:
         click_to_call.finished(
-            session, ticket, worker, _field("CallSid"), _field("DialCallStatus", 20)
+            session, ticket, worker, form_field("CallSid"), form_field("DialCallStatus", 20)
         )
         session.commit()
     response = VoiceResponse()
@@ -77,11 +77,11 @@ def bridge_done() -> Response:
 def bridge_status() -> Response:
     """Status of the call to the worker's own phone (it may never be answered)."""
     session = get_session()
-    call = calls.get_call(session, _field("CallSid"))
+    call = calls.get_call(session, form_field("CallSid"))
     ticket, worker = _parties()
-    status = _field("CallStatus", 20)
+    status = form_field("CallStatus", 20)
     if call is not None:
-        calls.apply_status(call, status, _field("CallDuration", 10), utcnow(), None)
+        calls.apply_status(call, status, form_field("CallDuration", 10), utcnow(), None)
     if (
         ticket is not None
         and worker is not None
@@ -93,7 +93,7 @@ def bridge_status() -> Response:
             worker,
             TicketEventKind.CALLBACK_ATTEMPT,
             via="twilio",
-            call_sid=_field("CallSid"),
+            call_sid=form_field("CallSid"),
             outcome="worker_unreachable",
             worker_status=status,
         )

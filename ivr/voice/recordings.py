@@ -1,0 +1,104 @@
+"""Recordings: the <Record> action and the recording status callback, in any order.
+
+Both record the voicemail (and open its ticket) before anything else can fail, then queue
+it for the worker; neither downloads or transcribes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import calls, menus, voicemails
+from ivr.db import get_session
+from ivr.menu import engine
+from ivr.menu.document import VoicemailNode
+from ivr.menu.engine import MenuPositionInvalid, Position
+from ivr.tasks import enqueue_voicemail
+from ivr.voice import bp
+from ivr.voice.turn import Turn, form_field, load_call_menu, voice_endpoint, xml
+from ivr.voicemails import RecordingReport
+from models import CallOutcome, VoicemailState
+
+log = logging.getLogger(__name__)
+
+
+def _recording_report(turn: Turn, position: Position) -> RecordingReport | None:
+    sid = form_field("RecordingSid")
+    if not sid:
+        return None
+    duration = form_field("RecordingDuration", 10)
+    node = turn.menu.nodes.get(position.node)
+    return RecordingReport(
+        recording_sid=sid,
+        recording_url=form_field("RecordingUrl", 500),
+        status=form_field("RecordingStatus", 20),
+        duration=int(duration) if duration.isdigit() else None,
+        language=position.language if position.language in turn.menu.languages else "",
+        node=node if isinstance(node, VoicemailNode) else None,
+    )
+
+
+def _ingest(turn: Turn, position: Position) -> int | None:
+    """Record the voicemail (and open its ticket); the id to enqueue if it is new."""
+    report = _recording_report(turn, position)
+    if report is None:
+        return None
+    voicemail, created = voicemails.ingest(turn.session, turn.call, report, turn.now)
+    calls.raise_outcome(turn.call, CallOutcome.VOICEMAIL)
+    if created and voicemail.state is VoicemailState.RECEIVED:
+        return voicemail.id
+    return None
+
+
+def _load_for_recording() -> Turn:
+    """A recording is kept even when the menu named in its URL cannot be loaded."""
+    try:
+        return Turn.load(request.args.get("m", ""))
+    except MenuPositionInvalid:
+        log.warning("recording for CallSid %s names an unknown menu", form_field("CallSid"))
+        return Turn.load(menus.UNASSIGNED)
+
+
+def _ingest_and_enqueue(turn: Turn, position: Position) -> None:
+    """Commit the voicemail (and its ticket) before anything else can fail, then queue it."""
+    new_voicemail = _ingest(turn, position)
+    turn.session.commit()
+    if new_voicemail is not None:
+        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+
+
+@bp.post("/recorded")
+@voice_endpoint
+def recorded() -> Response:
+    """The <Record> action: the voicemail is recorded and queued, then the caller thanked."""
+    turn = _load_for_recording()
+    position = turn.position()
+    _ingest_and_enqueue(turn, position)
+    try:
+        step = engine.recorded(turn.menu, turn.context, position)
+    except MenuPositionInvalid:
+        unassigned, _ = load_call_menu(turn.session, menus.UNASSIGNED)
+        step = engine.recorded(unassigned, turn.context, Position("record", "zh"))
+    detail = {
+        "recording_sid": form_field("RecordingSid"),
+        "duration": form_field("RecordingDuration", 10),
+        "fallback": request.args.get("fallback") == "1",
+    }
+    return turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
+
+
+@bp.post("/recording")
+def recording_status() -> Response:
+    """Recording status callback: completed, or absent (the caller said nothing)."""
+    try:
+        turn = _load_for_recording()
+        _ingest_and_enqueue(turn, turn.position())
+    except Exception:
+        # A 5xx makes Twilio retry; the <Record> action reports the same recording too.
+        log.exception("recording callback failed (CallSid %s)", form_field("CallSid"))
+        get_session().rollback()
+        return Response("recording callback failed\n", status=500, mimetype="text/plain")
+    return xml(str(VoiceResponse()))

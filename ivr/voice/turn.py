@@ -1,0 +1,165 @@
+"""One webhook request's footing: Twilio's fields read safely, the call, its menu, and the
+caller's position; and the guard that turns any failure into spoken TwiML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr import calls, menus
+from ivr.db import get_session
+from ivr.menu import engine
+from ivr.menu.document import Menu
+from ivr.menu.engine import MenuPositionInvalid, Position, Step, Transfer
+from ivr.voice.twiml import VoiceUrls, apology, render
+from models import Call, CallOutcome, Station, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSFERS = 3
+
+
+class WebhookInvalid(Exception):
+    """A signed request that still lacks what a webhook needs (e.g. a CallSid)."""
+
+
+CONTROL_CHARACTERS = dict.fromkeys([*range(32), 127])
+
+
+def form_field(name: str, limit: int = 64) -> str:
+    """A form field as safe text: no control characters (PostgreSQL refuses NUL), bounded."""
+    return request.form.get(name, "").translate(CONTROL_CHARACTERS).strip()[:limit]
+
+
+def xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def voice_urls(menu_ref: str) -> VoiceUrls:
+    return VoiceUrls(current_app.config["IVR"].public_url, menu_ref)
+
+
+def voice_endpoint(view: Callable[[], Response]) -> Callable[[], Response]:
+    """Turn any failure into spoken TwiML and a log line naming the call."""
+
+    @wraps(view)
+    def guarded() -> Response:
+        try:
+            return view()
+        except Exception:
+            log.exception("webhook %s failed (CallSid %s)", request.path, form_field("CallSid"))
+            try:
+                get_session().rollback()
+            except Exception:
+                log.exception("rollback failed after webhook error")
+            offer_voicemail = request.endpoint != "voice.recorded"
+            return xml(apology(voice_urls(menus.UNASSIGNED), offer_voicemail))
+
+    return guarded
+
+
+def load_call_menu(session: Session, ref: str) -> tuple[Menu, int | None]:
+    cache = current_app.extensions.setdefault("ivr.published_menus", {})
+    return menus.load_menu(session, ref, cache)
+
+
+def request_key() -> str:
+    """Identifies this webhook request across Twilio's retries of it."""
+    token = request.headers.get("I-Twilio-Idempotency-Token", "")
+    if token:
+        return token[:100]
+    digest = hashlib.sha256(request.full_path.encode())
+    for name in sorted(request.form):
+        digest.update(f"\0{name}={request.form.get(name)}".encode())
+    return digest.hexdigest()[:40]
+
+
+@dataclass
+class Turn:
+    """One webhook request's work: the call, its menu, and where the caller is."""
+
+    session: Session
+    call: Call
+    menu_ref: str
+    menu: Menu
+    station: Station | None
+    now: datetime
+
+    @classmethod
+    def load(cls, menu_ref: str | None = None) -> Turn:
+        session = get_session()
+        call_sid = form_field("CallSid")
+        if not call_sid:
+            raise WebhookInvalid("no CallSid")
+        now = utcnow()
+        call, _created = calls.get_or_create_call(
+            session, call_sid, form_field("From", 32), form_field("To", 32), now
+        )
+        if menu_ref is None:
+            home = session.get(Station, call.station_id) if call.station_id else None
+            menu_ref = menus.menu_ref_for(session, home)
+        menu, station_id = load_call_menu(session, menu_ref)
+        station = session.get(Station, station_id) if station_id else None
+        return cls(session, call, menu_ref, menu, station, now)
+
+    @property
+    def context(self) -> engine.CallContext:
+        return calls.call_context(self.station, self.call.to_number, self.now)
+
+    def position(self) -> Position:
+        args = request.args
+        attempt, ring = args.get("a", "0"), args.get("r", "0")
+        return Position(
+            node=args.get("n", "")[:100],
+            language=args.get("l", "")[:8],
+            attempt=int(attempt) if attempt.isdigit() else 0,
+            ring=int(ring) if ring.isdigit() else 0,
+        )
+
+    def respond(self, step: Step, events: list[dict[str, Any]]) -> Response:
+        """Follow transfers, log the step once per request, and answer with TwiML."""
+        step = self._follow_transfers(step, events)
+        call = self.call
+        call.last_node = step.visited[-1] if step.visited else call.last_node
+        call.language = step.language
+        if step.need:
+            call.chosen_need = step.need
+        if isinstance(step.action, engine.Hangup):
+            calls.raise_outcome(call, CallOutcome.COMPLETED)
+        events = events + [{"kind": "node", "node": node} for node in step.visited]
+        calls.log_events(self.session, call, request_key(), events, self.now)
+        self.session.commit()
+        return xml(render(step, voice_urls(self.menu_ref)))
+
+    def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
+        for _ in range(MAX_TRANSFERS):
+            if not isinstance(step.action, Transfer):
+                return step
+            target = self.session.scalar(select(Station).where(Station.code == step.action.station))
+            if target is None or not target.active:
+                raise MenuPositionInvalid(f"transfer to unknown station {step.action.station!r}")
+            self.call.transferred_to_station_id = target.id
+            calls.raise_outcome(self.call, CallOutcome.TRANSFERRED)
+            events.append({"kind": "transfer", "detail": {"to": target.code}})
+            self.menu_ref = menus.menu_ref_for(self.session, target)
+            self.menu, _ = load_call_menu(self.session, self.menu_ref)
+            self.station = target
+            entered = engine.continue_at(self.menu, self.context, self.menu.start, step.language)
+            step = Step(
+                step.speech + entered.speech,
+                entered.action,
+                step.visited + entered.visited,
+                entered.language,
+                step.need or entered.need,
+            )
+        raise MenuPositionInvalid("too many transfers in one step")
