@@ -33,11 +33,12 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
             "checked and anyone can forge calls. Never run like this in production."
         )
 
-    from ivr import console, db, health, queue, voice
+    from ivr import api, console, db, health, queue, voice
 
     db.init_app(app)
     queue.init_app(app)
     health.init_app(app)
     voice.init_app(app)
+    api.init_app(app)
     console.init_app(app)
     return app

@@ -189,6 +189,25 @@ def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reas
     return target
 
 
+def set_status(session: Session, ticket: Ticket, actor: User, status: TicketStatus) -> None:
+    """Move a ticket between open and in progress (resolving has its own verb)."""
+    if status is ticket.status:
+        return
+    if status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("请选择结案类别"))
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("已结案的工单不能重新打开"))
+    before = ticket.status
+    ticket.status = status
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.STATUS_CHANGED,
+        **{"from": before.value, "to": status.value},
+    )
+
+
 def resolve(
     session: Session,
     ticket: Ticket,

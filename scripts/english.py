@@ -61,6 +61,7 @@ ENGLISH = {
     "已留言": "Left a message",
     "已结案": "Resolved",
     "已结案的工单不能转介": "A resolved ticket cannot be referred",
+    "已结案的工单不能重新打开": "A resolved ticket cannot be reopened",
     "已联系上": "Reached",
     "已超时": "Overdue",
     "已超时 %(m)d 分钟": "%(m)d min overdue",

@@ -11,6 +11,7 @@ from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
 from ivr.cli.serve import serve
 from ivr.cli.stations import districts, stations
+from ivr.cli.tokens import tokens
 from ivr.cli.transcribe import models, transcribe
 from ivr.cli.users import users
 from ivr.cli.worker import worker
@@ -30,6 +31,7 @@ for command in (
     stations,
     districts,
     users,
+    tokens,
     menu,
     simulate,
     worker,

@@ -1,0 +1,112 @@
+"""Every API failure is JSON: ``{"error": {"code": ..., "message": ...}}`` with a 4xx/5xx."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestedRangeNotSatisfiable,
+)
+
+from ivr.api import PREFIX, bp
+
+log = logging.getLogger(__name__)
+
+# Machine-readable codes for errors Werkzeug raises (routing, body size, ranges).
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_change",
+    500: "internal_error",
+}
+NOT_FOUND_MESSAGE = "找不到，或不在你的权限范围内"
+
+
+class ApiError(Exception):
+    """A request the API refuses; becomes a JSON error response with ``status``."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
+def not_found() -> ApiError:
+    """The same answer for a missing id and one outside the caller's scope."""
+    return ApiError(404, "not_found", NOT_FOUND_MESSAGE)
+
+
+def invalid_parameter(name: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"{name}: {message}")
+
+
+def invalid_field(name: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_field", f"{name}: {message}")
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    response.headers.update(headers or {})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _http_response(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    message = NOT_FOUND_MESSAGE if status == 404 else (exc.description or exc.name)
+    headers = {}
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if isinstance(exc, RequestedRangeNotSatisfiable) and exc.length is not None:
+        headers["Content-Range"] = f"{exc.units} */{exc.length}"
+    return error_response(status, HTTP_CODES.get(status, "http_error"), message, headers)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return _http_response(exc)
+
+
+@bp.errorhandler(InternalServerError)
+def _server_error(exc: InternalServerError) -> Response:
+    original = exc.original_exception
+    log.error("API request %s %s failed", request.method, request.path, exc_info=original)
+    return error_response(500, "internal_error", "服务器内部错误，已记录")
+
+
+def under_api(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def answer_routing_errors() -> Response | None:
+    """Unknown URLs and wrong methods under /api/v1 answer JSON, not the HTML error page.
+
+    Routing fails before any blueprint is chosen, so blueprint handlers never see these;
+    an app-wide hook answers them instead, leaving other URLs to their own handlers.
+    """
+    exc = request.routing_exception
+    if isinstance(exc, NotFound | MethodNotAllowed) and under_api(request.path):
+        return _http_response(exc)
+    return None

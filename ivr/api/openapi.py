@@ -1,0 +1,261 @@
+"""``GET /api/v1/openapi.json``: the API described in OpenAPI 3.0, by hand.
+
+Tests run schemathesis against it, so it must stay true to what the views answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from ivr.api import PREFIX, bp
+from ivr.api.openapi_schemas import (
+    MAX_ID,
+    SCHEMAS,
+    STATION_PATTERN,
+    TAG_PATTERN,
+    USERNAME_PATTERN,
+    Schema,
+    ref,
+    values,
+)
+from ivr.api.params import MAX_LIMIT
+from models import TicketStatus
+
+ERRORS = {
+    400: "Malformed input: unknown or repeated parameter, bad value, bad JSON, unknown field.",
+    401: "No bearer token, or it is unknown, expired, revoked, or its user is disabled.",
+    403: "Visible, but not yours to change (the ticket was referred to another station).",
+    404: "No such thing, or outside your scope (the same answer for both).",
+    409: "The ticket changed since you read it (`expected_version`), or at the same time.",
+    413: "Request body over 64 KiB.",
+    415: "The request body is not `application/json`.",
+    416: "The requested byte range is outside the recording.",
+    422: "Well-formed, but the change cannot be made; the message says why.",
+}
+
+
+def json_content(schema: Schema) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def responses(ok: int, description: str, schema: Schema, *errors: int) -> dict[str, Any]:
+    answered: dict[str, Any] = {
+        str(ok): {"description": description, "content": json_content(schema)}
+    }
+    for status in (400, 401, 404, *errors):
+        answered[str(status)] = {
+            "description": ERRORS[status],
+            "content": json_content(ref("Error")),
+        }
+    answered["401"]["headers"] = {
+        "WWW-Authenticate": {"schema": {"type": "string"}, "description": '`Bearer realm="ivr"`'}
+    }
+    return answered
+
+
+def query(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def path_id(name: str, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "example": 1,
+        "description": f"The {what}'s id.",
+    }
+
+
+MOMENT: Schema = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+PAGING = [
+    query(
+        "cursor",
+        {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"},
+        "`next_cursor` of the previous page, as it was given.",
+    ),
+    query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
+        "Page size.",
+    ),
+]
+STATION_FILTER = query("station", {"type": "string", "pattern": STATION_PATTERN}, "A station code.")
+
+
+def _window(field: str) -> list[dict[str, Any]]:
+    return [
+        query("since", MOMENT, f"{field} at or after this (a date: its start, UTC)."),
+        query("until", MOMENT, f"{field} before this (a date: up to its end, UTC)."),
+    ]
+
+
+TICKET_FILTERS = [
+    query("status", {"type": "string", "enum": values(TicketStatus)}, "Ticket status."),
+    STATION_FILTER,
+    query("tag", {"type": "string", "pattern": TAG_PATTERN}, "Has this tag."),
+    query("urgent", {"type": "string", "enum": ["true", "false"]}, "Priority urgent (or not)."),
+    query("overdue", {"type": "string", "enum": ["true", "false"]}, "Unresolved past due_at."),
+    query(
+        "assignee",
+        {"type": "string", "pattern": USERNAME_PATTERN},
+        "`me`, `none` (unassigned) or a username.",
+    ),
+    *_window("opened_at"),
+    *PAGING,
+]
+TICKET_ID = path_id("ticket_id", "ticket")
+VOICEMAIL_ID = path_id("voicemail_id", "voicemail")
+AUDIO = {
+    "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+PATHS: dict[str, Any] = {
+    "/tickets": {
+        "get": {
+            "operationId": "listTickets",
+            "summary": "Tickets in your scope, urgent and soonest due first (keyset-paged).",
+            "parameters": TICKET_FILTERS,
+            "responses": responses(200, "A page of tickets.", ref("TicketPage")),
+        }
+    },
+    "/tickets/{ticket_id}": {
+        "parameters": [TICKET_ID],
+        "get": {
+            "operationId": "getTicket",
+            "summary": "One ticket with its voicemails and trail.",
+            "responses": responses(200, "The ticket.", ref("TicketDetail")),
+        },
+        "patch": {
+            "operationId": "updateTicket",
+            "summary": "Change status, tags or assignee; resolve.",
+            "requestBody": {"required": True, "content": json_content(ref("TicketPatch"))},
+            "responses": responses(
+                200, "The ticket as changed.", ref("TicketDetail"), 403, 409, 413, 415, 422
+            ),
+        },
+    },
+    "/tickets/{ticket_id}/notes": {
+        "parameters": [TICKET_ID],
+        "post": {
+            "operationId": "addTicketNote",
+            "summary": "Add a note to the ticket's trail.",
+            "requestBody": {"required": True, "content": json_content(ref("NoteCreate"))},
+            "responses": responses(
+                201, "The note, as a trail entry.", ref("TicketEvent"), 403, 413, 415, 422
+            ),
+        },
+    },
+    "/calls": {
+        "get": {
+            "operationId": "listCalls",
+            "summary": "Calls in your scope, newest first (keyset-paged).",
+            "parameters": [STATION_FILTER, *_window("started_at"), *PAGING],
+            "responses": responses(200, "A page of calls.", ref("CallPage")),
+        }
+    },
+    "/calls/{call_id}": {
+        "parameters": [path_id("call_id", "call")],
+        "get": {
+            "operationId": "getCall",
+            "summary": "One call with every step.",
+            "responses": responses(200, "The call.", ref("CallDetail")),
+        },
+    },
+    "/voicemails/{voicemail_id}": {
+        "parameters": [VOICEMAIL_ID],
+        "get": {
+            "operationId": "getVoicemail",
+            "summary": "A voicemail's metadata, ticket and processing state.",
+            "responses": responses(200, "The voicemail.", ref("Voicemail")),
+        },
+    },
+    "/voicemails/{voicemail_id}/transcript": {
+        "parameters": [VOICEMAIL_ID],
+        "get": {
+            "operationId": "getTranscript",
+            "summary": "What Vosk heard. 404 until transcribed.",
+            "responses": responses(200, "The transcript.", ref("Transcript")),
+        },
+    },
+    "/voicemails/{voicemail_id}/audio": {
+        "parameters": [VOICEMAIL_ID],
+        "get": {
+            "operationId": "getVoicemailAudio",
+            "summary": "The recording (WAV). Supports `Range`; each play is audited.",
+            "responses": {
+                **responses(200, "The whole recording.", {}, 416),
+                "200": {"description": "The whole recording.", **AUDIO},
+                "206": {"description": "The requested byte range.", **AUDIO},
+            },
+        },
+    },
+    "/stations": {
+        "get": {
+            "operationId": "listStations",
+            "summary": "The stations in your scope, by code.",
+            "responses": responses(200, "The stations.", ref("StationList")),
+        }
+    },
+    "/stations/{code}": {
+        "parameters": [
+            {
+                "name": "code",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": STATION_PATTERN},
+            }
+        ],
+        "get": {
+            "operationId": "getStation",
+            "summary": "One station in your scope.",
+            "responses": responses(200, "The station.", ref("Station")),
+        },
+    },
+}
+
+DESCRIPTION = """\
+The hotline's tickets, calls, voicemails and stations, for the token's user.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `ivr tokens create`).
+Everything is narrowed to the user's scope: outside it, a thing answers 404 as if it did
+not exist. Callers' numbers are masked unless the ticket is assigned to you. Timestamps
+are ISO 8601 in UTC. Lists are keyset-paged: pass `next_cursor` back as `cursor`.
+Errors are `{"error": {"code", "message"}}`.
+"""
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Hotline IVR API", "version": "1.0.0", "description": DESCRIPTION},
+        "servers": [{"url": PREFIX}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An `ivr_…` API token.",
+                }
+            },
+            "schemas": SCHEMAS,
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(document())

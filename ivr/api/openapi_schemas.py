@@ -1,0 +1,308 @@
+"""OpenAPI ``components/schemas``: the shape of every body the API sends or accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivr.ticket_actions import MAX_NOTE, MAX_TAGS
+from models import (
+    CallDirection,
+    CallOutcome,
+    Priority,
+    ResolutionCategory,
+    TicketEventKind,
+    TicketSource,
+    TicketStatus,
+    VoicemailState,
+)
+
+Schema = dict[str, Any]
+TAG_PATTERN = "^[a-z0-9_-]{1,64}$"
+STATION_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$"
+USERNAME_PATTERN = "^[A-Za-z0-9_.@-]{2,64}$"
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+MAX_ID = 2**31 - 1
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def values(enum_cls: Any) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+def string(*, nullable: bool = False, fmt: str | None = None, **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", **extra}
+    if fmt:
+        schema["format"] = fmt
+    if nullable:
+        schema["nullable"] = True
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def moment(nullable: bool = False) -> Schema:
+    return string(nullable=nullable, fmt="date-time")
+
+
+def integer(nullable: bool = False, **extra: Any) -> Schema:
+    schema: Schema = {"type": "integer", **extra}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def obj(properties: dict[str, Schema], description: str = "") -> Schema:
+    schema: Schema = {"type": "object", "required": sorted(properties), "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def page_of(item: str) -> Schema:
+    return obj(
+        {
+            "items": {"type": "array", "items": ref(item)},
+            "next_cursor": string(
+                nullable=True, description="Pass as `cursor` for the next page; null at the end."
+            ),
+        }
+    )
+
+
+TICKET = obj(
+    {
+        "id": integer(minimum=1),
+        "station": string(nullable=True, description="Station code; null: unassigned queue."),
+        "referred_from": string(nullable=True),
+        "status": string(enum=values(TicketStatus)),
+        "priority": string(enum=[p.name.lower() for p in Priority]),
+        "source": string(enum=values(TicketSource)),
+        "caller_number": string(description="E.164; masked unless assigned to you."),
+        "caller_number_masked": {"type": "boolean"},
+        "tags": {"type": "array", "items": string(pattern=TAG_PATTERN)},
+        "assignee": string(nullable=True, description="Username."),
+        "opened_at": moment(),
+        "due_at": moment(),
+        "overdue": {"type": "boolean"},
+        "first_callback_at": moment(nullable=True),
+        "resolved_at": moment(nullable=True),
+        "resolution_category": string(nullable=True, enum=values(ResolutionCategory)),
+        "problems_solved": integer(minimum=0),
+        "version": integer(minimum=1, description="Send back as `expected_version`."),
+        "updated_at": moment(),
+    },
+    "A call-back ticket. Sorted in lists by (priority, due_at, id).",
+)
+TICKET_EVENT = obj(
+    {
+        "id": integer(minimum=1),
+        "at": moment(),
+        "kind": string(enum=values(TicketEventKind)),
+        "actor": string(nullable=True, description="Username; null for the system."),
+        "note": {"type": "string"},
+        "data": {"type": "object"},
+    }
+)
+VOICEMAIL_BRIEF = obj(
+    {
+        "id": integer(minimum=1),
+        "state": string(enum=values(VoicemailState)),
+        "duration_seconds": integer(nullable=True),
+        "created_at": moment(),
+    }
+)
+TICKET_DETAIL = {
+    "allOf": [
+        ref("Ticket"),
+        obj(
+            {
+                "can_change": {"type": "boolean", "description": "Whether PATCH is allowed."},
+                "voicemails": {"type": "array", "items": ref("VoicemailBrief")},
+                "events": {"type": "array", "items": ref("TicketEvent")},
+            }
+        ),
+    ]
+}
+RESOLUTION_FIELDS = ["resolution_category", "problems_solved", "resolution_note"]
+RESOLVING: Schema = {"required": ["status"], "properties": {"status": {"enum": ["resolved"]}}}
+TICKET_PATCH: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": (
+        "Any of the fields. `status: resolved` needs `resolution_category` and "
+        "`problems_solved` (and only then may they be sent); open and in_progress "
+        "switch freely; a resolved ticket is not reopened here."
+    ),
+    "properties": {
+        "status": string(enum=values(TicketStatus)),
+        "tags": {
+            "type": "array",
+            "maxItems": MAX_TAGS,
+            "items": string(pattern=TAG_PATTERN),
+            "description": "The ticket's full tag list (replaces it).",
+        },
+        "assignee": string(
+            nullable=True, pattern=USERNAME_PATTERN, description="Username, `me`, or null."
+        ),
+        "expected_version": integer(minimum=1, maximum=MAX_ID),
+        "resolution_category": string(enum=values(ResolutionCategory)),
+        "problems_solved": integer(minimum=0, maximum=99),
+        "resolution_note": string(maxLength=MAX_NOTE, pattern=NO_NUL),
+    },
+    "anyOf": [
+        {"not": {"anyOf": [RESOLVING, *({"required": [f]} for f in RESOLUTION_FIELDS)]}},
+        {**RESOLVING, "required": ["status", "resolution_category", "problems_solved"]},
+    ],
+}
+NOTE_CREATE: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["text"],
+    "properties": {"text": string(minLength=1, maxLength=MAX_NOTE, pattern=NOT_BLANK)},
+}
+VOICEMAIL: Schema = {
+    "allOf": [
+        ref("VoicemailBrief"),
+        obj(
+            {
+                "recording_sid": {"type": "string"},
+                "call_id": integer(nullable=True),
+                "ticket_id": integer(nullable=True),
+                "station": string(nullable=True),
+                "language": string(nullable=True),
+                "menu_tags": {"type": "array", "items": {"type": "string"}},
+                "menu_priority": string(nullable=True),
+                "attempts": integer(minimum=0),
+                "last_error": string(nullable=True),
+                "has_audio": {"type": "boolean"},
+                "has_transcript": {"type": "boolean"},
+                "size_bytes": integer(nullable=True),
+                "sha256": string(nullable=True),
+                "fetched_at": moment(nullable=True),
+                "transcribed_at": moment(nullable=True),
+            }
+        ),
+    ]
+}
+TRANSCRIPT = obj(
+    {
+        "voicemail_id": integer(minimum=1),
+        "text": {"type": "string", "description": "For reading: no spaces between CJK words."},
+        "raw_text": {"type": "string"},
+        "words": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "word": {"type": "string"},
+                    "start": {"type": "number"},
+                    "end": {"type": "number"},
+                    "conf": {"type": "number"},
+                },
+            },
+        },
+        "confidence": {"type": "number", "nullable": True},
+        "language": {"type": "string"},
+        "language_fallback": {"type": "boolean"},
+        "model": {"type": "string"},
+        "audio_seconds": {"type": "number"},
+        "decode_seconds": {"type": "number"},
+        "created_at": moment(),
+    }
+)
+CALL = obj(
+    {
+        "id": integer(minimum=1),
+        "call_sid": {"type": "string"},
+        "direction": string(enum=values(CallDirection)),
+        "station": string(nullable=True),
+        "from_number": string(description="Masked unless the caller's ticket is yours."),
+        "from_number_masked": {"type": "boolean"},
+        "to_number": {"type": "string"},
+        "language": string(nullable=True),
+        "last_node": string(nullable=True),
+        "chosen_need": string(nullable=True),
+        "transferred_to": string(nullable=True),
+        "started_at": moment(),
+        "ended_at": moment(nullable=True),
+        "duration_seconds": integer(nullable=True),
+        "status": {"type": "string", "description": "Twilio's CallStatus."},
+        "outcome": string(enum=values(CallOutcome)),
+    }
+)
+CALL_EVENT = obj(
+    {
+        "id": integer(minimum=1),
+        "at": moment(),
+        "kind": {"type": "string"},
+        "node": string(nullable=True),
+        "digits": string(nullable=True),
+        "detail": {"type": "object"},
+    }
+)
+CALL_DETAIL = {
+    "allOf": [
+        ref("Call"),
+        obj(
+            {
+                "voicemail_ids": {"type": "array", "items": integer(minimum=1)},
+                "events": {"type": "array", "items": ref("CallEvent")},
+            }
+        ),
+    ]
+}
+DISTRICT = obj(
+    {"code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}}
+)
+STATION = obj(
+    {
+        "code": string(pattern=STATION_PATTERN),
+        "name_zh": {"type": "string"},
+        "name_en": {"type": "string"},
+        "district": ref("District"),
+        "hotline_numbers": {"type": "array", "items": {"type": "string"}},
+        "languages": {"type": "array", "items": {"type": "string"}},
+        "timezone": {"type": "string"},
+        "twenty_four_hours": {"type": "boolean"},
+        "opening_hours": {"type": "object"},
+        "holidays": {"type": "array", "items": {"type": "string"}},
+        "sla_urgent_minutes": {"type": "integer"},
+        "sla_normal_minutes": {"type": "integer"},
+        "ticket_on_abandon": {"type": "boolean"},
+        "active": {"type": "boolean"},
+    }
+)
+ERROR = obj(
+    {
+        "error": obj(
+            {
+                "code": string(description="Stable, e.g. `not_found`, `invalid_parameter`."),
+                "message": string(description="For people; says what to change."),
+            }
+        )
+    }
+)
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": ERROR,
+    "Ticket": TICKET,
+    "TicketDetail": TICKET_DETAIL,
+    "TicketEvent": TICKET_EVENT,
+    "TicketPage": page_of("Ticket"),
+    "TicketPatch": TICKET_PATCH,
+    "NoteCreate": NOTE_CREATE,
+    "VoicemailBrief": VOICEMAIL_BRIEF,
+    "Voicemail": VOICEMAIL,
+    "Transcript": TRANSCRIPT,
+    "Call": CALL,
+    "CallDetail": CALL_DETAIL,
+    "CallEvent": CALL_EVENT,
+    "CallPage": page_of("Call"),
+    "District": DISTRICT,
+    "Station": STATION,
+    "StationList": obj({"items": {"type": "array", "items": ref("Station")}}),
+}

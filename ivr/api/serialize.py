@@ -1,0 +1,188 @@
+"""Rows to JSON-ready dicts, in the shapes ``openapi.py`` documents.
+
+Callers' numbers are masked unless the token's user may call them back (``reveal``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ivr.phone import mask
+from models import (
+    Call,
+    CallEvent,
+    Priority,
+    Station,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    Transcript,
+    Voicemail,
+)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, e.g. ``2024-05-01T08:30:00.250000Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def number(value: str, reveal: bool) -> str:
+    return value if reveal or not value else mask(value)
+
+
+def priority_name(value: int) -> str:
+    try:
+        return Priority(value).name.lower()
+    except ValueError:
+        return "normal"
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    return ticket.status is not TicketStatus.RESOLVED and ticket.due_at < now
+
+
+def ticket_summary(ticket: Ticket, reveal: bool, now: datetime) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "station": ticket.station.code if ticket.station else None,
+        "referred_from": ticket.referred_from.code if ticket.referred_from else None,
+        "status": ticket.status.value,
+        "priority": priority_name(ticket.priority),
+        "source": ticket.source.value,
+        "caller_number": number(ticket.caller_number, reveal),
+        "caller_number_masked": not reveal and bool(ticket.caller_number),
+        "tags": [tag.code for tag in ticket.tags],
+        "assignee": ticket.assignee.username if ticket.assignee else None,
+        "opened_at": iso(ticket.opened_at),
+        "due_at": iso(ticket.due_at),
+        "overdue": is_overdue(ticket, now),
+        "first_callback_at": iso(ticket.first_callback_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "resolution_category": (
+            ticket.resolution_category.value if ticket.resolution_category else None
+        ),
+        "problems_solved": ticket.problems_solved,
+        "version": ticket.version_id,
+        "updated_at": iso(ticket.updated_at),
+    }
+
+
+def ticket_event(event: TicketEvent, actors: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "kind": event.kind.value,
+        "actor": actors.get(event.actor_id) if event.actor_id else None,
+        "note": event.note,
+        "data": dict(event.data or {}),
+    }
+
+
+def voicemail_brief(voicemail: Voicemail) -> dict[str, Any]:
+    return {
+        "id": voicemail.id,
+        "state": voicemail.state.value,
+        "duration_seconds": voicemail.duration_seconds,
+        "created_at": iso(voicemail.created_at),
+    }
+
+
+def voicemail(row: Voicemail, station_code: str | None) -> dict[str, Any]:
+    return {
+        **voicemail_brief(row),
+        "recording_sid": row.recording_sid,
+        "call_id": row.call_id,
+        "ticket_id": row.ticket_id,
+        "station": station_code,
+        "language": row.language,
+        "menu_tags": list(row.menu_tags or []),
+        "menu_priority": row.menu_priority,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "has_audio": bool(row.storage_path),
+        "has_transcript": row.transcript is not None,
+        "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "fetched_at": iso(row.fetched_at),
+        "transcribed_at": iso(row.transcribed_at),
+    }
+
+
+def transcript(row: Transcript) -> dict[str, Any]:
+    return {
+        "voicemail_id": row.voicemail_id,
+        "text": row.text,
+        "raw_text": row.raw_text,
+        "words": list(row.words or []),
+        "confidence": row.confidence,
+        "language": row.language,
+        "language_fallback": row.language_fallback,
+        "model": row.model,
+        "audio_seconds": row.audio_seconds,
+        "decode_seconds": row.decode_seconds,
+        "created_at": iso(row.created_at),
+    }
+
+
+def call(row: Call, codes: dict[int, str], reveal: bool) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "call_sid": row.call_sid,
+        "direction": row.direction.value,
+        "station": codes.get(row.station_id) if row.station_id else None,
+        "from_number": number(row.from_number, reveal),
+        "from_number_masked": not reveal and bool(row.from_number),
+        "to_number": row.to_number,
+        "language": row.language,
+        "last_node": row.last_node,
+        "chosen_need": row.chosen_need,
+        "transferred_to": (
+            codes.get(row.transferred_to_station_id) if row.transferred_to_station_id else None
+        ),
+        "started_at": iso(row.started_at),
+        "ended_at": iso(row.ended_at),
+        "duration_seconds": row.duration_seconds,
+        "status": row.status,
+        "outcome": row.outcome.value,
+    }
+
+
+def call_event(event: CallEvent, reveal: bool) -> dict[str, Any]:
+    detail = dict(event.detail or {})
+    if isinstance(detail.get("from"), str):  # the "incoming" step records the caller
+        detail["from"] = number(detail["from"], reveal)
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "kind": event.kind,
+        "node": event.node,
+        "digits": event.digits,
+        "detail": detail,
+    }
+
+
+def station(row: Station) -> dict[str, Any]:
+    district = row.district
+    return {
+        "code": row.code,
+        "name_zh": row.name_zh,
+        "name_en": row.name_en,
+        "district": {
+            "code": district.code,
+            "name_zh": district.name_zh,
+            "name_en": district.name_en,
+        },
+        "hotline_numbers": [h.number for h in row.hotline_numbers],
+        "languages": list(row.languages or []),
+        "timezone": row.timezone,
+        "twenty_four_hours": row.twenty_four_hours,
+        "opening_hours": dict(row.opening_hours or {}),
+        "holidays": list(row.holidays or []),
+        "sla_urgent_minutes": row.sla_urgent_minutes,
+        "sla_normal_minutes": row.sla_normal_minutes,
+        "ticket_on_abandon": row.ticket_on_abandon,
+        "active": row.active,
+    }

@@ -1,0 +1,81 @@
+"""``/voicemails/{id}``: what was left, what Vosk heard, and the recording itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, jsonify, request, send_file
+
+from ivr.api import bp, serialize
+from ivr.api.errors import ApiError
+from ivr.api.params import Query
+from ivr.api.scoped import station_codes, voicemail_or_404
+from ivr.api.tokens import current_scope, current_token, current_user
+from ivr.db import get_session
+from models import AuditLog, Voicemail, utcnow
+
+
+def _voicemail(voicemail_id: int) -> Voicemail:
+    Query(request.args, set())
+    return voicemail_or_404(get_session(), current_scope(), voicemail_id)
+
+
+@bp.get("/voicemails/<int:voicemail_id>")
+def get_voicemail(voicemail_id: int) -> Response:
+    voicemail = _voicemail(voicemail_id)
+    code = station_codes(get_session(), [voicemail.station_id]).get(voicemail.station_id or 0)
+    return jsonify(serialize.voicemail(voicemail, code))
+
+
+@bp.get("/voicemails/<int:voicemail_id>/transcript")
+def get_transcript(voicemail_id: int) -> Response:
+    voicemail = _voicemail(voicemail_id)
+    if voicemail.transcript is None:
+        raise ApiError(404, "no_transcript", f"这条留言还没有转写（状态：{voicemail.state.value}）")
+    return jsonify(serialize.transcript(voicemail.transcript))
+
+
+def _audio_path(voicemail: Voicemail) -> Path:
+    """The stored recording, only ever inside the storage directory."""
+    if not voicemail.storage_path:
+        raise ApiError(404, "no_audio", f"这条留言没有录音文件（状态：{voicemail.state.value}）")
+    root = Path(current_app.config["IVR"].storage_dir).resolve()
+    path = (root / voicemail.storage_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise ApiError(404, "no_audio", "录音文件不在存储目录中")
+    return path
+
+
+def _starts_playback() -> bool:
+    """A player asks for later ranges as it goes; only a request from byte 0 is a new play."""
+    ranges = request.range
+    return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
+
+
+def _audit_play(voicemail: Voicemail) -> None:
+    session = get_session()
+    session.add(
+        AuditLog(
+            at=utcnow(),
+            user_id=current_user().id,
+            api_token_id=current_token().id,
+            action="voicemail.play",
+            object_type="voicemail",
+            object_id=str(voicemail.id),
+            station_id=voicemail.station_id,
+            ip=request.remote_addr,
+            detail={"via": "api", "range": request.headers.get("Range", "")[:100]},
+        )
+    )
+    session.commit()
+
+
+@bp.get("/voicemails/<int:voicemail_id>/audio")
+def get_audio(voicemail_id: int) -> Response:
+    voicemail = _voicemail(voicemail_id)
+    path = _audio_path(voicemail)
+    if request.method == "GET" and _starts_playback():
+        _audit_play(voicemail)
+    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
