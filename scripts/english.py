@@ -32,6 +32,8 @@ ENGLISH = {
     "分派给我": "Assigned to me",
     "刷新": "Refresh",
     "剩 %(h)d 小时 %(m)d 分钟": "%(h)d h %(m)d min left",
+    "剩 %(h)s 小时 %(m)s 分钟": "%(h)s h %(m)s min left",
+    "已超时 %(m)s 分钟": "%(m)s min overdue",
     "加标签": "Tagged",
     "占线": "Busy",
     "去标签": "Untagged",

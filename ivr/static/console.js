@@ -20,6 +20,18 @@
     });
   });
 
+  var left = document.body.dataset.left, late = document.body.dataset.late;
+  function countDown() {
+    document.querySelectorAll(".due[data-due]").forEach(function (due) {
+      var minutes = Math.floor((Date.parse(due.dataset.due) - Date.now()) / 60000);
+      due.classList.toggle("late", minutes < 0);
+      due.textContent = minutes < 0
+        ? late.replace("{m}", -minutes)
+        : left.replace("{h}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
+    });
+  }
+  if (left && late) setInterval(countDown, 30000);
+
   var refresh = document.getElementById("refresh");
   if (refresh) setTimeout(function () { window.location.href = refresh.href; }, 60000);
 })();
