@@ -34,11 +34,19 @@ class Scope:
         if self.role is Role.CITY_ADMIN:
             return true()
         if self.role is Role.DISTRICT_ADMIN:
-            ids = select(Station.id).where(Station.district_id == self.district_id)
-            return column.in_(ids.scalar_subquery())
+            # A literal id list, not a subquery: PostgreSQL can then use an index on each
+            # side of the OR in tickets_clause instead of filtering every active ticket.
+            return column.in_(self._district_station_ids())
         if self.station_id is None:
             return false()
         return column == self.station_id
+
+    def _district_station_ids(self) -> list[int]:
+        from ivr.db import get_session
+
+        return list(
+            get_session().scalars(select(Station.id).where(Station.district_id == self.district_id))
+        )
 
     def tickets_clause(self) -> ColumnElement[bool]:
         """Tickets at a station in scope, or referred away from one (both sides see it)."""

@@ -141,6 +141,23 @@ class Ticket(Timestamped, Base):
         Index("ix_tickets_caller_id", "caller_id"),
         Index("ix_tickets_opened_at", "opened_at"),
         Index("ix_tickets_assignee_id", "assignee_id"),
+        # A station sees tickets it referred away too: "station_id = X OR referred_from = X"
+        # needs both sides indexed to avoid reading every active ticket in the city.
+        Index(
+            "ix_tickets_referred_from_station_id",
+            "referred_from_station_id",
+            sqlite_where=text("referred_from_station_id IS NOT NULL"),
+            postgresql_where=text("referred_from_station_id IS NOT NULL"),
+        ),
+        # The city's active queue in queue order: the first page stops after LIMIT rows.
+        Index(
+            "ix_tickets_active_order",
+            "priority",
+            "due_at",
+            "id",
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
         # At most one open case per caller per station: repeat calls join it.
         Index(
             "uq_tickets_open_per_caller",
