@@ -144,31 +144,33 @@ ENGLISH = {
 }
 
 
+def extract(template: Path) -> Catalog:
+    """Every message the interface shows, as pybabel finds them in code and templates."""
+    command = [
+        sys.executable,
+        "-m",
+        "babel.messages.frontend",
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(template),
+        str(ROOT),
+    ]
+    subprocess.run(command, check=True, capture_output=True)
+    with template.open("rb") as handle:
+        return read_po(handle)
+
+
 def main() -> int:
     template = FOLDER / "messages.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            str(ROOT / "babel.cfg"),
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "--no-location",
-            "--sort-output",
-            "-o",
-            str(template),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    with template.open("rb") as handle:
-        extracted = read_po(handle)
+    extracted = extract(template)
     template.unlink()
     catalog = Catalog(locale="en", project="hotline-ivr")
     missing = []
