@@ -8,6 +8,7 @@ no station owns). Anything outside the scope answers 404, as if it did not exist
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -36,15 +37,17 @@ class Scope:
         if self.role is Role.DISTRICT_ADMIN:
             # A literal id list, not a subquery: PostgreSQL can then use an index on each
             # side of the OR in tickets_clause instead of filtering every active ticket.
-            return column.in_(self._district_station_ids())
+            return column.in_(self.district_station_ids)
         if self.station_id is None:
             return false()
         return column == self.station_id
 
-    def _district_station_ids(self) -> list[int]:
+    @cached_property
+    def district_station_ids(self) -> tuple[int, ...]:
+        """Looked up once per Scope (one per request), however many clauses use it."""
         from ivr.db import get_session
 
-        return list(
+        return tuple(
             get_session().scalars(select(Station.id).where(Station.district_id == self.district_id))
         )
 

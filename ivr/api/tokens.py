@@ -140,4 +140,7 @@ def current_user() -> User:
 
 
 def current_scope() -> Scope:
-    return Scope.of(current_user())
+    """The token user's scope, built once per request."""
+    if "api_scope" not in g:
+        g.api_scope = Scope.of(current_user())
+    return g.api_scope

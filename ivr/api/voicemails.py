@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, request, send_file
+from flask import Response, current_app, jsonify, request
 
 from ivr.api import bp, serialize
 from ivr.api.errors import ApiError
@@ -12,6 +12,7 @@ from ivr.api.params import Query
 from ivr.api.scoped import station_codes, voicemail_or_404
 from ivr.api.tokens import current_scope, current_token, current_user
 from ivr.db import get_session
+from ivr.playback import send_recording, starts_playback, stored_recording
 from models import AuditLog, Voicemail, utcnow
 
 
@@ -36,20 +37,10 @@ def get_transcript(voicemail_id: int) -> Response:
 
 
 def _audio_path(voicemail: Voicemail) -> Path:
-    """The stored recording, only ever inside the storage directory."""
-    if not voicemail.storage_path:
+    path = stored_recording(current_app.config["IVR"].storage_dir, voicemail)
+    if path is None:
         raise ApiError(404, "no_audio", f"这条留言没有录音文件（状态：{voicemail.state.value}）")
-    root = Path(current_app.config["IVR"].storage_dir).resolve()
-    path = (root / voicemail.storage_path).resolve()
-    if root not in path.parents or not path.is_file():
-        raise ApiError(404, "no_audio", "录音文件不在存储目录中")
     return path
-
-
-def _starts_playback() -> bool:
-    """A player asks for later ranges as it goes; only a request from byte 0 is a new play."""
-    ranges = request.range
-    return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
 
 
 def _audit_play(voicemail: Voicemail) -> None:
@@ -74,8 +65,6 @@ def _audit_play(voicemail: Voicemail) -> None:
 def get_audio(voicemail_id: int) -> Response:
     voicemail = _voicemail(voicemail_id)
     path = _audio_path(voicemail)
-    if request.method == "GET" and _starts_playback():
+    if request.method == "GET" and starts_playback():
         _audit_play(voicemail)
-    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_recording(path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,10 @@ def me() -> User:
 
 
 def scope() -> Scope:
-    return Scope.of(me())
+    """The signed-in user's scope, built once per request."""
+    if "scope" not in g:
+        g.scope = Scope.of(me())
+    return g.scope
 
 
 def ticket_or_404(ticket_id: int) -> Ticket:
