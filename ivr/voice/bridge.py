@@ -62,12 +62,17 @@ def bridge() -> Response:
 def bridge_done() -> Response:
     """The leg to the resident ended; its DialCallStatus is the attempt's outcome."""
     session = get_session()
-    ticket, worker = _parties()
-    if ticket is not None and worker is not None:
-        click_to_call.finished(
-            session, ticket, worker, form_field("CallSid"), form_field("DialCallStatus", 20)
-        )
-        session.commit()
+    try:
+        ticket, worker = _parties()
+        if ticket is not None and worker is not None:
+            click_to_call.finished(
+                session, ticket, worker, form_field("CallSid"), form_field("DialCallStatus", 20)
+            )
+            session.commit()
+    except Exception:
+        # The worker is still on the line: end it quietly, never with Twilio's error.
+        log.exception("bridge-done failed (CallSid %s)", form_field("CallSid"))
+        session.rollback()
     response = VoiceResponse()
     response.hangup()
     return xml(str(response))
