@@ -33,7 +33,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
             "checked and anyone can forge calls. Never run like this in production."
         )
 
-    from ivr import api, console, db, health, queue, voice
+    from ivr import admin, api, console, db, health, queue, stats, voice
 
     db.init_app(app)
     queue.init_app(app)
@@ -41,4 +41,13 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     voice.init_app(app)
     api.init_app(app)
     console.init_app(app)
+    admin.init_app(app)
+    stats.init_app(app)
+
+    @app.context_processor
+    def navigation() -> dict[str, object]:
+        from ivr.admin.stations import station_tabs
+
+        return {"nav_endpoints": app.view_functions, "admin_station_tabs": station_tabs}
+
     return app

@@ -7,7 +7,8 @@ from models.audit import AuditLog
 from models.base import Base, utcnow
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
-from models.menu import MenuStatus, MenuVersion, MenuVersionImmutable
+from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
+from models.prompt import PromptFile
 from models.station import District, HotlineNumber, OnDutyPhone, Station
 from models.ticket import (
     Priority,
@@ -38,10 +39,12 @@ __all__ = [
     "District",
     "HotlineNumber",
     "MenuStatus",
+    "MenuTemplate",
     "MenuVersion",
     "MenuVersionImmutable",
     "OnDutyPhone",
     "Priority",
+    "PromptFile",
     "ResolutionCategory",
     "Role",
     "Station",

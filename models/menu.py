@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, enum_column, utcnow
+from models.base import Base, Timestamped, enum_column, utcnow
 from models.station import Station
 
 
@@ -35,6 +35,11 @@ class MenuVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # The shared template version this menu was last brought in line with: the base of
+    # the three-way merge that keeps the station's own changes when a template is applied.
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_templates.id", ondelete="SET NULL")
+    )
 
     station: Mapped[Station] = relationship()
 
@@ -42,6 +47,21 @@ class MenuVersion(Base):
         UniqueConstraint("station_id", "version"),
         Index("ix_menu_versions_station_status_version", "station_id", "status", "version"),
     )
+
+
+class MenuTemplate(Timestamped, Base):
+    """A menu shared by many stations (e.g. the city's default); versions never change."""
+
+    __tablename__ = "menu_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    document: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("name", "version"),)
 
 
 @event.listens_for(MenuVersion, "before_update")

@@ -48,6 +48,9 @@ class Station(Timestamped, Base):
     # Whether a caller who picked a need and hung up before the beep is owed a call back.
     ticket_on_abandon: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by every settings save: a form carrying an older value was edited by someone
+    # else meanwhile, and is refused rather than silently overwriting their change.
+    settings_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     district: Mapped[District] = relationship(back_populates="stations")
     hotline_numbers: Mapped[list[HotlineNumber]] = relationship(

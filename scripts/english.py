@@ -1,10 +1,14 @@
 """The English catalogue: Chinese message id → English. Run to rebuild the .po and .mo.
 
 .venv/bin/python scripts/english.py
+
+The console's messages are below; each later area of the interface keeps its own in
+``scripts/english/<area>.json`` (one JSON object, Chinese → English), merged in here.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -142,6 +146,8 @@ ENGLISH = {
     "防疫政策": "Quarantine and policy",
     "食物和日用品": "Food and daily supplies",
 }
+for _part in sorted((ROOT / "scripts" / "english").glob("*.json")):
+    ENGLISH.update(json.loads(_part.read_text(encoding="utf-8")))
 
 
 def extract(template: Path) -> Catalog:
