@@ -14,10 +14,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def init_app(app: Flask) -> None:
     import importlib
+    import pkgutil
 
-    from ivr.admin import access
-
-    # Route modules register on ``bp`` when imported; each is one page or one small group.
-    for name in access.ROUTE_MODULES:
-        importlib.import_module(f"ivr.admin.{name}")
+    # Route modules register on ``bp`` when imported: every module of this package is
+    # one page or one small group of pages.
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     app.register_blueprint(bp)

@@ -14,9 +14,6 @@ from ivr.console.common import audit, me, scope
 from ivr.db import get_session
 from models import Role, Station
 
-# Route modules imported by ``ivr.admin.init_app``; a module listed here must exist.
-ROUTE_MODULES: list[str] = ["stations"]
-
 ADMIN_ROLES = frozenset({Role.STATION_ADMIN, Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 # Applying a template or a notice to many stations belongs to district and city admins.
 MULTI_STATION_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})

@@ -10,13 +10,15 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-# Route modules registered on ``bp`` when imported.
-ROUTE_MODULES: list[str] = []
+# Modules holding pages; they register on ``bp`` when imported.
+PAGE_MODULES = ("dashboard",)
 
 
 def init_app(app: Flask) -> None:
     import importlib
+    import importlib.util
 
-    for name in ROUTE_MODULES:
-        importlib.import_module(f"ivr.stats.{name}")
+    for name in PAGE_MODULES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            importlib.import_module(f"{__name__}.{name}")
     app.register_blueprint(bp)
