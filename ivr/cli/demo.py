@@ -9,11 +9,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.db import database, get_session
+from ivr.demo_activity import add_demo_activity
 from ivr.menu.template import default_menu_yaml
 from ivr.menus import save_version
 from ivr.station_registry import import_districts, import_stations
 from ivr.users import create_user
-from models import MenuVersion, Role, Station, User
+from models import MenuVersion, Role, Station, User, utcnow
 from models.migrate import upgrade
 
 DEMO_DATA = files("ivr") / "demo_data"
@@ -32,7 +33,9 @@ DEMO_USERS = [
     help=(
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
         "stations, publish the default menu for every station that has none, and create demo "
-        "users (password from --password). Safe to repeat."
+        "users (password from --password), and a month of made-up calls, voicemails and "
+        "tickets so the queue and statistics show something (--no-activity to skip). "
+        "Safe to repeat."
     )
 )
 @click.option(
@@ -42,8 +45,21 @@ DEMO_USERS = [
     show_default=True,
     help="Password given to the demo users (env IVR_DEMO_PASSWORD).",
 )
+@click.option(
+    "--activity/--no-activity",
+    default=True,
+    show_default=True,
+    help="Add a month of made-up activity (once; left alone when already there).",
+)
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 400),
+    help="How many days of made-up activity, ending now.",
+)
 @with_appcontext
-def demo(password: str) -> None:
+def demo(password: str, activity: bool, days: int) -> None:
     upgrade(database().engine)
     session = get_session()
     for name, importer in (("districts", import_districts), ("stations", import_stations)):
@@ -70,5 +86,10 @@ def demo(password: str) -> None:
                 display_name=display,
             )
     session.commit()
+    if activity:
+        stations = list(session.scalars(select(Station).order_by(Station.code)))
+        made = add_demo_activity(session, stations, utcnow(), days=days)
+        session.commit()
+        click.echo(f"activity: {made.summary()}")
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")

@@ -1,3 +1,4 @@
+import re
 from importlib.resources import files
 
 import click
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 
 from ivr.cli import cli
 from ivr.users import verify_password
-from models import Role, Station, User
+from models import Call, Role, Station, Ticket, User, Voicemail
 
 DEMO = files("ivr") / "demo_data"
 
@@ -117,11 +118,22 @@ def test_users_create_refuses_a_scope_that_does_not_fit(runner, args, message):
 
 
 def test_demo_seeds_once(runner, db_session):
-    first = runner.invoke("demo")
+    first = runner.invoke("demo", "--days", "2")
     assert first.exit_code == 0, first.output
     assert "stations: 203 created" in first.output
-    second = runner.invoke("demo")
+    made = re.search(r"activity: (\d+) calls, (\d+) voicemails, (\d+) tickets", first.output)
+    assert made and int(made.group(1)) > 203, first.output
+    second = runner.invoke("demo", "--days", "2")
     assert second.exit_code == 0, second.output
     assert "stations: 0 created, 0 updated, 203 unchanged" in second.output
+    assert "activity: already present" in second.output
     usernames = set(db_session.scalars(select(User.username)))
     assert {"admin", "nanzhou-worker", "huangshi-worker"} <= usernames
+    calls = db_session.scalar(select(func.count()).select_from(Call))
+    assert calls == int(made.group(1))
+    voicemails = db_session.scalar(select(func.count()).select_from(Voicemail))
+    assert voicemails == int(made.group(2))
+    # Every demo ticket is a real case: a caller, a due time, an opening event.
+    tickets = db_session.scalars(select(Ticket)).all()
+    assert len(tickets) == int(made.group(3))
+    assert all(t.caller_id and t.due_at > t.opened_at and t.events for t in tickets)
