@@ -117,6 +117,8 @@ class Config:
     fetch_backoff: float = 1.0  # seconds before the 2nd try, doubling after
     voicemail_max_attempts: int = 6  # jobs before a voicemail is given up as failed
     sweep_stale_seconds: float = 180.0  # untouched this long in a non-final state: re-enqueue
+    # Largest prompt upload accepted; refused before any decoding is tried.
+    max_prompt_bytes: int = 10 * 1024 * 1024
 
     @property
     def uses_sqlite(self) -> bool:
@@ -156,4 +158,5 @@ class Config:
             fetch_backoff=_seconds(env, "IVR_FETCH_BACKOFF_SECONDS", 1.0),
             voicemail_max_attempts=_positive_int(env, "IVR_VOICEMAIL_MAX_ATTEMPTS", 6),
             sweep_stale_seconds=_seconds(env, "IVR_SWEEP_STALE_SECONDS", 180.0),
+            max_prompt_bytes=_positive_int(env, "IVR_MAX_PROMPT_BYTES", 10 * 1024 * 1024),
         )

@@ -15,13 +15,14 @@ from datetime import datetime
 from functools import lru_cache
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.menu.document import Menu
 from ivr.menu.engine import MenuPositionInvalid
 from ivr.menu.template import UNASSIGNED_MENU, default_menu_yaml
 from ivr.menu.validate import parse_menu
+from ivr.prompt_library import prompt_names
 from models import MenuStatus, MenuVersion, Station, User, utcnow
 
 UNASSIGNED = "u"
@@ -108,14 +109,27 @@ def save_version(
     note: str = "",
     now: datetime | None = None,
 ) -> MenuVersion:
-    """Validate ``document`` and store it as the station's next version (MenuInvalid if not)."""
-    parse_menu(document, known_stations=known_station_codes(session))
-    latest = session.scalar(
-        select(func.max(MenuVersion.version)).where(MenuVersion.station_id == station.id)
+    """Validate ``document`` and store it as the station's next version (MenuInvalid if not).
+
+    Transfers must name known stations, and ``play`` files the station's prompt library.
+    The new version keeps the shared template the previous one was derived from.
+    """
+    parse_menu(
+        document,
+        known_stations=known_station_codes(session),
+        known_prompts=prompt_names(session, station.id),
     )
+    latest = session.execute(
+        select(MenuVersion.version, MenuVersion.template_id)
+        .where(MenuVersion.station_id == station.id)
+        .order_by(MenuVersion.version.desc())
+        .limit(1)
+    ).first()
     version = MenuVersion(
         station_id=station.id,
-        version=(latest or 0) + 1,
+        version=(latest.version if latest else 0) + 1,
+        # Still derived from the same shared template: the base of its next merge.
+        template_id=latest.template_id if latest else None,
         status=MenuStatus.PUBLISHED if publish else MenuStatus.DRAFT,
         document=document,
         note=note,

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr.csv_rows import CsvInvalid, RowError, read_rows, split_list
 from ivr.phone import is_e164
-from models import District, HotlineNumber, OnDutyPhone, Station
+from models import AuditLog, District, HotlineNumber, OnDutyPhone, Station
 
 STATION_REQUIRED = ("code", "name_zh", "district", "hotline_numbers")
 STATION_OPTIONAL = ("name_en", "languages", "timezone", "on_duty_phones")
@@ -208,13 +208,35 @@ def _apply_station(session: Session, station: Station, row: StationRow) -> bool:
                 station.hotline_numbers.remove(number)
         changed = True
     if [p.number for p in station.on_duty_phones] != row.on_duty_phones:
+        # A phone that stays on the roster keeps the name and on/off state its admin gave it.
+        kept = {p.number: (p.name, p.active) for p in station.on_duty_phones}
         station.on_duty_phones.clear()
         session.flush()
         station.on_duty_phones.extend(
-            OnDutyPhone(number=n, position=i) for i, n in enumerate(row.on_duty_phones)
+            OnDutyPhone(
+                number=n,
+                position=i,
+                name=kept.get(n, ("", True))[0],
+                active=kept.get(n, ("", True))[1],
+            )
+            for i, n in enumerate(row.on_duty_phones)
         )
         changed = True
     return changed
+
+
+def _mark_imported(session: Session, station: Station) -> None:
+    # A settings form opened before the import is now stale, as after an admin's save.
+    station.settings_version = (station.settings_version or 1) + 1
+    session.add(
+        AuditLog(
+            action="stations.import",
+            object_type="station",
+            object_id=str(station.id),
+            station_id=station.id,
+            detail={"code": station.code},
+        )
+    )
 
 
 def import_stations(session: Session, data: bytes) -> ImportResult:
@@ -242,6 +264,7 @@ def import_stations(session: Session, data: bytes) -> ImportResult:
                 _apply_station(session, station, row)
             elif _apply_station(session, station, row):
                 result.updated.append(row.code)
+                _mark_imported(session, station)
             else:
                 result.unchanged.append(row.code)
             stations.append((station, row))

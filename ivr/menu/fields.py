@@ -66,6 +66,7 @@ class Context:
     node_ids: frozenset[str] | None  # None: ``nodes`` is unusable; skip reference checks
     known_stations: frozenset[str] | None
     graph_complete: bool = True  # False once any edge is missing or broken
+    known_prompts: frozenset[str] | None = None  # the station's library; None: not checked
 
     def error(self, path: str, message: str) -> None:
         self.problems.add(path, message)
@@ -287,7 +288,10 @@ def play_source(ctx: Context, path: str, value: object) -> str | None:
             return value
         ctx.error(path, f"invalid https URL {show(value)}")
         return None
-    return pattern_value(ctx, path, value, PLAY_FILE, what)
+    name = pattern_value(ctx, path, value, PLAY_FILE, what)
+    if name is not None and ctx.known_prompts is not None and name not in ctx.known_prompts:
+        ctx.error(path, f"no prompt {show(name)} in the station's prompt library")
+    return name
 
 
 def _is_https_url(value: str) -> bool:

@@ -112,10 +112,15 @@ class ParsedMenu:
     warnings: list[MenuProblem]
 
 
-def parse_menu(text: str, known_stations: Collection[str] | None = None) -> ParsedMenu:
+def parse_menu(
+    text: str,
+    known_stations: Collection[str] | None = None,
+    known_prompts: Collection[str] | None = None,
+) -> ParsedMenu:
     """Parse and validate a menu document; raise :class:`MenuInvalid` listing its problems.
 
-    With ``known_stations``, a transfer must name one of those station codes.
+    With ``known_stations``, a transfer must name one of those station codes; with
+    ``known_prompts`` (the station's prompt library), a ``play`` file must be one of them.
     """
     if not isinstance(text, str):
         raise MenuInvalid([MenuProblem("(document)", f"expected YAML text, got {describe(text)}")])
@@ -128,23 +133,31 @@ def parse_menu(text: str, known_stations: Collection[str] | None = None) -> Pars
     except YamlInvalid as error:
         raise MenuInvalid([MenuProblem(error.problem.path, error.problem.message)]) from None
     duplicates = [MenuProblem(p.path, p.message) for p in loaded.duplicates]
-    return _validate(loaded.data, known_stations, duplicates)
+    return _validate(loaded.data, known_stations, duplicates, known_prompts)
 
 
-def validate_document(data: object, known_stations: Collection[str] | None = None) -> ParsedMenu:
+def validate_document(
+    data: object,
+    known_stations: Collection[str] | None = None,
+    known_prompts: Collection[str] | None = None,
+) -> ParsedMenu:
     """Validate an already loaded document (the YAML's plain data)."""
-    return _validate(data, known_stations, [])
+    return _validate(data, known_stations, [], known_prompts)
 
 
 def _validate(
-    data: object, known_stations: Collection[str] | None, earlier: list[MenuProblem]
+    data: object,
+    known_stations: Collection[str] | None,
+    earlier: list[MenuProblem],
+    known_prompts: Collection[str] | None = None,
 ) -> ParsedMenu:
     stations = frozenset(known_stations) if known_stations is not None else None
+    prompts = frozenset(known_prompts) if known_prompts is not None else None
     problems = Problems(earlier)
     warnings: list[MenuProblem] = []
     menu = None
     try:
-        menu, ctx = _read_document(problems, data, stations)
+        menu, ctx = _read_document(problems, data, stations, prompts)
         if menu is not None and ctx.graph_complete:
             _check_graph(problems, menu, warnings)
     except TooManyProblems:
@@ -156,9 +169,12 @@ def _validate(
 
 
 def _read_document(
-    problems: Problems, data: object, stations: frozenset[str] | None
+    problems: Problems,
+    data: object,
+    stations: frozenset[str] | None,
+    prompts: frozenset[str] | None = None,
 ) -> tuple[Menu | None, Context]:
-    ctx = Context(problems, None, None, stations, graph_complete=False)
+    ctx = Context(problems, None, None, stations, graph_complete=False, known_prompts=prompts)
     if data is None:
         problems.add("(document)", "the document is empty")
         return None, ctx

@@ -8,6 +8,7 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio")
 
 
 def init_app(app: Flask) -> None:
-    from ivr.voice import bridge, recordings, signature, views  # noqa: F401 - routes
+    from ivr.voice import bridge, prompt_files, recordings, signature, views  # noqa: F401 - routes
 
     app.register_blueprint(bp)
+    app.register_blueprint(prompt_files.bp)

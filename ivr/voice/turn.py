@@ -21,7 +21,7 @@ from ivr.db import get_session
 from ivr.menu import engine
 from ivr.menu.document import Menu
 from ivr.menu.engine import MenuPositionInvalid, Position, Step, Transfer
-from ivr.voice.twiml import VoiceUrls, apology, render
+from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render
 from models import Call, CallOutcome, Station, utcnow
 
 log = logging.getLogger(__name__)
@@ -151,12 +151,14 @@ class Turn:
             self.call.transferred_to_station_id = target.id
             calls.raise_outcome(self.call, CallOutcome.TRANSFERRED)
             events.append({"kind": "transfer", "detail": {"to": target.code}})
+            # What this menu said before the hand-over plays from this station's library.
+            said = anchor_plays(step.speech, voice_urls(self.menu_ref))
             self.menu_ref = menus.menu_ref_for(self.session, target)
             self.menu, _ = load_call_menu(self.session, self.menu_ref)
             self.station = target
             entered = engine.continue_at(self.menu, self.context, self.menu.start, step.language)
             step = Step(
-                step.speech + entered.speech,
+                said + entered.speech,
                 entered.action,
                 step.visited + entered.visited,
                 entered.language,

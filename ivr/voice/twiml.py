@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
@@ -35,9 +35,17 @@ class VoiceUrls:
         return self.webhook(name, **params)
 
     def prompt(self, source: str) -> str:
-        if source.startswith("https://"):
+        """Where Twilio fetches a ``play`` source: this menu's library file by name, or an
+        absolute URL (an https source, or a library file already tied to another menu)."""
+        if source.startswith("https://") or source.startswith(f"{self.public_url}/"):
             return source
-        return f"{self.public_url}/prompts/{source}"
+        return f"{self.public_url}/prompts/{self.menu_ref}/{quote(source, safe='')}"
+
+
+def anchor_plays(speech: tuple[Speech, ...], urls: VoiceUrls) -> tuple[Speech, ...]:
+    """``speech`` with library files made absolute URLs of ``urls``' menu, so they still
+    play that station's recordings once the call has moved on to another menu."""
+    return tuple(Play(urls.prompt(s.source)) if isinstance(s, Play) else s for s in speech)
 
 
 def _speak(target: VoiceResponse | TwimlGather, speech: Speech, urls: VoiceUrls) -> None:

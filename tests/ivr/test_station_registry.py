@@ -10,7 +10,7 @@ from ivr.station_registry import (
     import_stations,
     parse_stations,
 )
-from models import HotlineNumber, Station
+from models import AuditLog, HotlineNumber, Station
 
 DEMO = files("ivr") / "demo_data"
 HEADER = "code,name_zh,name_en,district,hotline_numbers,languages,timezone,on_duty_phones\n"
@@ -87,6 +87,31 @@ def test_an_import_updates_and_moves_numbers_between_listed_stations(db_session,
     assert [p.number for p in b.on_duty_phones] == ["+8613900000002", "+8613900000001"]
     assert b.languages == ["zh", "yue", "en"] and b.name_en == "B Street"
 
+
+
+def test_a_reimport_keeps_what_admins_gave_phones_and_makes_open_forms_stale(
+    db_session, demo_districts
+):
+    first = HEADER + "b,乙街,,haizhu,+862000000003,zh,,+8613900000001;+8613900000002\n"
+    import_stations(db_session, first.encode())
+    b = db_session.scalar(select(Station).where(Station.code == "b"))
+    b.on_duty_phones[0].name = "值班社工"
+    b.on_duty_phones[1].active = False
+    db_session.commit()
+    version = b.settings_version
+    import_stations(db_session, first.encode())  # the same roster: nothing happens
+    assert b.settings_version == version
+    assert db_session.scalar(select(func.count()).select_from(AuditLog)) == 0
+    reordered = HEADER + "b,乙街,,haizhu,+862000000003,zh,,+8613900000002;+8613900000001\n"
+    import_stations(db_session, reordered.encode())
+    phones = {p.number: (p.position, p.name, p.active) for p in b.on_duty_phones}
+    assert phones == {
+        "+8613900000002": (0, "", False),
+        "+8613900000001": (1, "值班社工", True),
+    }
+    assert b.settings_version == version + 1
+    audit = db_session.scalars(select(AuditLog)).one()
+    assert (audit.action, audit.station_id) == ("stations.import", b.id)
 
 BAD_FILES = {
     "unknown column": (
