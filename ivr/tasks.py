@@ -1,4 +1,5 @@
-"""Background jobs on Huey: processing voicemails, and the sweep that recovers lost ones.
+"""Background jobs on Huey: processing voicemails, the sweep that recovers lost ones, and
+the statistics rollup.
 
 Tasks are registered on the app's Huey instance by :func:`register`, so the web process
 (which enqueues) and ``ivr worker`` (which runs them) share one definition.
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 class Tasks:
     process_voicemail: Any  # huey TaskWrapper: call it to enqueue
     sweep_voicemails: Any
+    refresh_stats: Any = None  # every 10 minutes: the statistics rollup (ivr.stats.rollup)
 
 
 def register(huey: Huey, app: Flask) -> Tasks:
@@ -51,7 +53,26 @@ def register(huey: Huey, app: Flask) -> Tasks:
     def sweep_voicemails() -> int:
         return sweep(app, process_voicemail)
 
-    return Tasks(process_voicemail, sweep_voicemails)
+    @huey.periodic_task(crontab(minute="*/10"), name="ivr.refresh_stats")
+    def refresh_stats() -> str:
+        from models import utcnow
+
+        # Today (and any day a change touched) every 10 minutes; recent and missing
+        # closed days once an hour.
+        return refresh_statistics(app, full=utcnow().minute < 10).summary()
+
+    return Tasks(process_voicemail, sweep_voicemails, refresh_stats)
+
+
+def refresh_statistics(app: Flask, full: bool = True) -> Any:
+    """Recompute the statistics rollup: today so far and any day a change touched, and
+    with ``full`` the recent closed days and a slice of days never rolled up."""
+    from ivr.stats.rollup import refresh_rollups
+
+    with database(app).sessions() as session:
+        result = refresh_rollups(session) if full else refresh_rollups(session, days=0, backfill=0)
+    log.info("statistics rollup: %s", result.summary())
+    return result
 
 
 def sweep(app: Flask, process_voicemail: Any) -> int:

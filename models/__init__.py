@@ -10,6 +10,7 @@ from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.prompt import PromptFile
 from models.station import District, HotlineNumber, OnDutyPhone, Station
+from models.stats import StationDayFigures
 from models.ticket import (
     Priority,
     ResolutionCategory,
@@ -48,6 +49,7 @@ __all__ = [
     "ResolutionCategory",
     "Role",
     "Station",
+    "StationDayFigures",
     "Tag",
     "TagKind",
     "TagRule",

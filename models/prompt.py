@@ -24,8 +24,6 @@ class PromptFile(Timestamped, Base):
     sample_rate: Mapped[int] = mapped_column(default=8000)
     original_filename: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(String(200), default="")
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     __table_args__ = (UniqueConstraint("station_id", "name"),)

@@ -140,6 +140,10 @@ class Ticket(Timestamped, Base):
         Index("ix_tickets_queue", "station_id", "status", "priority", "due_at"),
         Index("ix_tickets_caller_id", "caller_id"),
         Index("ix_tickets_opened_at", "opened_at"),
+        # Statistics read tickets by the day each of these fell on (ivr.stats).
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_first_callback_at", "first_callback_at"),
+        Index("ix_tickets_due_at", "due_at"),
         Index("ix_tickets_assignee_id", "assignee_id"),
         # A station sees tickets it referred away too: "station_id = X OR referred_from = X"
         # needs both sides indexed to avoid reading every active ticket in the city.

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, enum_column
@@ -22,6 +22,11 @@ class VoicemailState(enum.Enum):
     @property
     def is_final(self) -> bool:
         return self in (VoicemailState.TRANSCRIBED, VoicemailState.NO_AUDIO, VoicemailState.FAILED)
+
+
+# Voicemails still waiting for transcription, or failed: statistics query with this exact
+# text so that SQLite and PostgreSQL both match it to the partial index below.
+UNFINISHED_OR_FAILED = "voicemails.state IN ('received', 'fetched', 'failed')"
 
 
 class Voicemail(Timestamped, Base):
@@ -58,6 +63,14 @@ class Voicemail(Timestamped, Base):
 
     __table_args__ = (
         Index("ix_voicemails_state_updated", "state", "updated_at"),
+        # Statistics' live figures: the few not yet transcribed, or failed, in a period. Partial,
+        # so it stays small, and the planner (given ANALYZE) prefers it to the station index.
+        Index(
+            "ix_voicemails_unfinished_created",
+            "created_at",
+            sqlite_where=text(UNFINISHED_OR_FAILED),
+            postgresql_where=text(UNFINISHED_OR_FAILED),
+        ),
         Index("ix_voicemails_station_created", "station_id", "created_at"),
         Index("ix_voicemails_ticket_id", "ticket_id"),
         Index("ix_voicemails_call_id", "call_id"),

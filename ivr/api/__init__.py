@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         errors,
         openapi,
         stations,
+        stats,
         tickets,
         tokens,
         voicemails,

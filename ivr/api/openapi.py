@@ -21,6 +21,8 @@ from ivr.api.openapi_schemas import (
     values,
 )
 from ivr.api.params import MAX_LIMIT
+from ivr.api.stats import SCOPE_PATTERN as STATS_SCOPE_PATTERN
+from ivr.stats.figures import PRESETS
 from models import TicketStatus
 
 ERRORS = {
@@ -225,8 +227,36 @@ PATHS: dict[str, Any] = {
     },
 }
 
+PATHS["/stats"] = {
+    "get": {
+        "operationId": "getStats",
+        "summary": "Statistics of a station, district or the city in your scope, for a period.",
+        "description": (
+            "The figures the dashboard shows. Give a `preset`, or `from` (and `to`, default "
+            "`from`): at most 366 local days, `to` not before `from` (a 400 otherwise). "
+            "Neither: this month. A scope outside yours answers 404."
+        ),
+        "parameters": [
+            query(
+                "scope",
+                {"type": "string", "pattern": STATS_SCOPE_PATTERN},
+                "`city`, `station:<code>` or `district:<code or Chinese name>`; "
+                "default: your own station, district or the city.",
+            ),
+            query(
+                "preset",
+                {"type": "string", "enum": list(PRESETS)},
+                "`today`, `7d` (today and 6 days before), `month` (to date), `last_month`.",
+            ),
+            query("from", {"type": "string", "format": "date"}, "First local day."),
+            query("to", {"type": "string", "format": "date"}, "Last local day (inclusive)."),
+        ],
+        "responses": responses(200, "The report.", ref("StatsReport")),
+    }
+}
+
 DESCRIPTION = """\
-The hotline's tickets, calls, voicemails and stations, for the token's user.
+The hotline's tickets, calls, voicemails, stations and statistics, for the token's user.
 
 Authenticate with `Authorization: Bearer <token>` (tokens come from `ivr tokens create`).
 Everything is narrowed to the user's scope: outside it, a thing answers 404 as if it did

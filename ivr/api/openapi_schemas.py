@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ivr.stats.report import CATEGORIES as STATS_CATEGORIES
+from ivr.stats.report import VULNERABILITIES as STATS_VULNERABILITIES
 from ivr.ticket_actions import MAX_NOTE, MAX_TAGS
 from models import (
     CallDirection,
@@ -276,6 +278,103 @@ STATION = obj(
         "active": {"type": "boolean"},
     }
 )
+
+
+def counts(keys: tuple[str, ...], what: str) -> Schema:
+    return obj({key: integer(minimum=0) for key in keys}, what)
+
+
+def series(length: int, items: Schema) -> Schema:
+    return {"type": "array", "minItems": length, "maxItems": length, "items": items}
+
+
+MINUTES = {"type": "number", "minimum": 0, "nullable": True}
+STATS_DURATIONS = obj(
+    {
+        "count": integer(minimum=0, description="Tickets that reached the event in the period."),
+        "median_minutes": MINUTES,
+        "p90_minutes": MINUTES,
+        "within_sla": integer(minimum=0, description="Of `count`, reached by the due time."),
+    },
+    "Minutes from a ticket's first voicemail (or its opening) to an event.",
+)
+COUNT = integer(minimum=0)
+STATS_FIGURES = obj(
+    {
+        **{
+            name: COUNT
+            for name in (
+                "calls_received",
+                "calls_answered",
+                "calls_to_voicemail",
+                "calls_abandoned",
+                "person_times",
+                "voicemails",
+                "transcription_backlog",
+                "transcription_failed",
+                "tickets_opened",
+                "tickets_resolved",
+                "tickets_overdue",
+                "referrals_sent",
+                "referrals_received",
+            )
+        },
+        "first_callback": ref("StatsDurations"),
+        "resolution": ref("StatsDurations"),
+        "problems_solved": counts(STATS_CATEGORIES, "Problems solved, by resolution category."),
+        "vulnerable_served": counts(
+            STATS_VULNERABILITIES, "Person-times of callers with each vulnerability flag."
+        ),
+        "calls_by_hour": series(24, COUNT),
+        "calls_by_weekday": series(7, COUNT),
+        "calls_by_weekday_hour": series(7, series(24, COUNT)),
+    },
+    "Every figure of a scope over a period; the README's glossary defines each.",
+)
+STATS_REPORT = obj(
+    {
+        "scope": obj(
+            {
+                "kind": string(enum=["station", "district", "city"]),
+                "code": string(description="Station or district code; empty for the city."),
+                "spec": string(description="As the `scope` parameter names it."),
+                "name_zh": {"type": "string"},
+                "name_en": {"type": "string"},
+                "station_ids": {"type": "array", "items": integer(minimum=1)},
+                "timezone": string(description="Where presets read today's date."),
+            }
+        ),
+        "period": obj(
+            {
+                "start": string(fmt="date"),
+                "end": string(fmt="date"),
+                "days": integer(minimum=1),
+            },
+            "Local calendar days, inclusive, each station on its own clock.",
+        ),
+        "totals": ref("StatsFigures"),
+        "rows": {
+            "type": "array",
+            "description": "A district's stations, or the city's districts; else empty.",
+            "items": obj(
+                {
+                    "level": string(enum=["station", "district"]),
+                    "id": integer(minimum=1),
+                    "code": {"type": "string"},
+                    "name_zh": {"type": "string"},
+                    "name_en": {"type": "string"},
+                    "figures": ref("StatsFigures"),
+                }
+            ),
+        },
+        "generated_at": moment(nullable=True),
+        "as_of": {
+            **moment(nullable=True),
+            "description": "When the rolled-up figures were current; null: all live.",
+        },
+        "notes": {"type": "array", "items": {"type": "string"}},
+    }
+)
 ERROR = obj(
     {
         "error": obj(
@@ -305,4 +404,7 @@ SCHEMAS: dict[str, Schema] = {
     "District": DISTRICT,
     "Station": STATION,
     "StationList": obj({"items": {"type": "array", "items": ref("Station")}}),
+    "StatsDurations": STATS_DURATIONS,
+    "StatsFigures": STATS_FIGURES,
+    "StatsReport": STATS_REPORT,
 }

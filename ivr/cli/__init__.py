@@ -9,8 +9,10 @@ from ivr import create_app
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
+from ivr.cli.report import report
 from ivr.cli.serve import serve
 from ivr.cli.stations import districts, stations
+from ivr.cli.stats import stats
 from ivr.cli.tokens import tokens
 from ivr.cli.transcribe import models, transcribe
 from ivr.cli.users import users
@@ -39,6 +41,8 @@ for command in (
     models,
     demo,
     serve,
+    stats,
+    report,
 ):
     cli.add_command(command)
 

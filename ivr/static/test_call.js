@@ -12,6 +12,7 @@
         if (buttons[i].dataset.key === event.key) { event.preventDefault(); buttons[i].click(); return; }
       }
     });
+    keypad.dataset.ready = '1'; /* keys typed from now on reach it */
   }
   var latest = document.querySelector('#test-call-action, #test-call-outcome');
   if (latest && latest.scrollIntoView) latest.scrollIntoView({block: 'nearest'});

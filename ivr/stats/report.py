@@ -7,8 +7,9 @@ never compute a figure of their own. Every figure is defined in the README's glo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 ScopeKind = Literal["station", "district", "city"]
 
@@ -34,11 +35,17 @@ class ReportScope:
     name_zh: str
     name_en: str
     station_ids: tuple[int, ...]  # the stations covered (the city: every station)
+    # The timezone most of the stations keep: where "today" is read for presets.
+    timezone: str = "Asia/Shanghai"
 
     @property
     def spec(self) -> str:
         """How ``ivr report --scope`` and the API's ``scope`` parameter name it."""
         return "city" if self.kind == "city" else f"{self.kind}:{self.code}"
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local date at ``now`` (default: now) in the scope's timezone."""
+        return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,13 @@ class Figures:
     transcription_failed: int
     tickets_opened: int
     tickets_resolved: int
-    tickets_overdue: int  # opened in the period, and past due unresolved (now, or when resolved)
+    tickets_overdue: int  # due in the period and before now, and not resolved by then
     first_callback: Durations
     resolution: Durations
     problems_solved: dict[str, int]  # by CATEGORIES, every key present
     referrals_sent: int
     referrals_received: int
-    vulnerable_served: dict[str, int]  # distinct callers by VULNERABILITIES, every key present
+    vulnerable_served: dict[str, int]  # person-times by VULNERABILITIES, every key present
     calls_by_hour: tuple[int, ...]  # 24 local hours
     calls_by_weekday: tuple[int, ...]  # 7, Monday first
     calls_by_weekday_hour: tuple[tuple[int, ...], ...]  # 7 × 24

@@ -85,6 +85,7 @@ def test_a_test_call_clicked_on_the_keypad_ends_at_a_voicemail(
 
     page.click(".keypad button[data-key='7']")  # not an option: the menu comes again
     page.wait_for_function("document.querySelectorAll('#transcript li.heard').length === 2")
+    page.wait_for_selector(".keypad[data-ready]")  # the page's script listens for keys
     page.keyboard.press("2")  # typing a key presses it on the keypad
     page.wait_for_selector("text=进入留言")
     assert "标签：medicine；优先级：较急" in page.inner_text("#test-call-action")

@@ -88,7 +88,6 @@ def test_an_import_updates_and_moves_numbers_between_listed_stations(db_session,
     assert b.languages == ["zh", "yue", "en"] and b.name_en == "B Street"
 
 
-
 def test_a_reimport_keeps_what_admins_gave_phones_and_makes_open_forms_stale(
     db_session, demo_districts
 ):
@@ -112,6 +111,7 @@ def test_a_reimport_keeps_what_admins_gave_phones_and_makes_open_forms_stale(
     assert b.settings_version == version + 1
     audit = db_session.scalars(select(AuditLog)).one()
     assert (audit.action, audit.station_id) == ("stations.import", b.id)
+
 
 BAD_FILES = {
     "unknown column": (

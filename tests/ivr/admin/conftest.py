@@ -17,7 +17,7 @@ from tests.ivr.console.conftest import (  # noqa: F401 - fixtures shared with th
 
 
 @pytest.fixture
-def admin_world(world, db_session):
+def admin_world(world, db_session):  # noqa: F811 - the imported fixture
     """``world`` plus admin-a (station admin of 南洲街, A) and admin-b (of 同德街, B)."""
     for name, code in [("admin-a", "haizhu-nanzhou"), ("admin-b", "baiyun-tongde")]:
         world["users"][name] = create_user(db_session, name, PASSWORD, Role.STATION_ADMIN, code)
