@@ -9,7 +9,6 @@ back is removed again, so a row never names a missing file.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from ivr.prompt_audio import (
     PromptRejected,
     convert_prompt,
 )
+from ivr.recordings import write_private
 from models import MenuStatus, MenuVersion, PromptFile, Station, User
 
 __all__ = [
@@ -120,7 +120,7 @@ def save_prompt(
         committed=lambda: _remove(root, replaced),
         abandoned=lambda: _remove(root, str(relative)),
     )
-    _write_new(root / relative, converted.data)
+    write_private(root / relative, converted.data)
     if row is None:
         row = PromptFile(station_id=station.id, name=name)
         session.add(row)
@@ -209,17 +209,6 @@ def _walk(value: object, path: str, depth: int) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _walk(item, f"{path}.{i}" if path else str(i), depth + 1)
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = target.with_suffix(".part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
 
 
 def _remove(root: Path, relative: str | None) -> None:

@@ -154,14 +154,8 @@ class Stored:
     size: int
 
 
-def store_recording(
-    storage_dir: Path, folder: str, voicemail_id: int, data: bytes, when: datetime
-) -> Stored:
-    """Write ``data`` under a name the server chooses, atomically, readable by us alone."""
-    relative = (
-        Path(folder) / f"{when:%Y}" / f"{when:%m}" / f"{voicemail_id}-{secrets.token_hex(8)}.wav"
-    )
-    target = Path(storage_dir) / relative
+def write_private(target: Path, data: bytes) -> None:
+    """Write a new file atomically (whole or not at all), readable by this user alone."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = target.with_suffix(".part")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -170,6 +164,17 @@ def store_recording(
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, target)
+
+
+def store_recording(
+    storage_dir: Path, folder: str, voicemail_id: int, data: bytes, when: datetime
+) -> Stored:
+    """Write ``data`` under a name the server chooses, atomically, readable by us alone."""
+    relative = (
+        Path(folder) / f"{when:%Y}" / f"{when:%m}" / f"{voicemail_id}-{secrets.token_hex(8)}.wav"
+    )
+    target = Path(storage_dir) / relative
+    write_private(target, data)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     if digest != hashlib.sha256(data).hexdigest():  # pragma: no cover - a failing disk
         raise OSError(f"{target} does not read back as written")

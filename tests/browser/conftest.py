@@ -53,3 +53,14 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the console's login form (every test user has PASSWORD)."""
+    from tests.ivr.console.conftest import PASSWORD
+
+    page.goto(f"{base}/console/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{base}/console/")

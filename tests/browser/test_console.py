@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from models import Ticket, TicketEventKind, TicketStatus
+from tests.browser.conftest import sign_in
 from tests.conftest import fresh
 from tests.fakes.speech import STEADY_PHRASE, synthesise
-from tests.ivr.console.conftest import PASSWORD, world  # noqa: F401 - the shared fixture
+from tests.ivr.console.conftest import world  # noqa: F401 - the shared fixture
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +21,6 @@ def spoken(world, app, tmp_path_factory):  # noqa: F811
     voicemail = world["tickets"]["a"].voicemails[0]
     (app.config["IVR"].storage_dir / voicemail.storage_path).write_bytes(audio)
     return world
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base}/console/")
 
 
 def test_queue_ticket_audio_words_and_actions(spoken, live_server, page, db_session, tmp_path):

@@ -9,19 +9,12 @@ from playwright.sync_api import expect
 
 from ivr.menu_drafts import versions
 from ivr.menus import published_version
+from tests.browser.conftest import sign_in
 from tests.conftest import fresh
 from tests.ivr.admin.conftest import admin_world  # noqa: F401 - the shared fixture
-from tests.ivr.console.conftest import PASSWORD, world  # noqa: F401 - admin_world needs it
+from tests.ivr.console.conftest import world  # noqa: F401 - admin_world needs it
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base}/console/")
 
 
 def test_edit_in_the_tree_publish_and_roll_back(

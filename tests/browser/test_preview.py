@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from ivr.menus import save_version
 from models import Call, Voicemail
+from tests.browser.conftest import sign_in
 from tests.conftest import fresh
-from tests.ivr.admin.conftest import PASSWORD, admin_world, world  # noqa: F401 - fixtures
+from tests.ivr.admin.conftest import admin_world, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +26,6 @@ nodes:
   vm_general: {kind: voicemail, prompt: {zh: 请留言。}}
   old_notice: {kind: message, prompt: {zh: 旧的通知}, next: main}
 """
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{base}/console/")
 
 
 def test_the_diagram_shows_the_start_node_and_an_unreachable_one(
