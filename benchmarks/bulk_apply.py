@@ -37,7 +37,8 @@ from ivr import create_app
 from ivr.cli import cli
 from ivr.db import get_session
 from ivr.menu.template import default_menu, default_menu_yaml
-from ivr.menu_templates import Outcome, apply_notice, apply_template, save_template
+from ivr.menu_rollout import Outcome, apply_notice, apply_template
+from ivr.menu_templates import save_template
 from ivr.menus import save_version
 from models import Station, User
 

@@ -23,17 +23,15 @@ from ivr.db import get_session
 from ivr.menu.merge import Placement
 from ivr.menu.template import default_menu_yaml
 from ivr.menu.validate import MenuInvalid
-from ivr.menu_templates import (
+from ivr.menu_rollout import (
     Outcome,
     StationResult,
-    TemplateInvalid,
     apply_notice,
     apply_template,
-    list_templates,
     notice_problems,
-    save_template,
     withdraw_notice,
 )
+from ivr.menu_templates import TemplateInvalid, list_templates, save_template
 from models import MenuTemplate, Station
 
 NOTICE_LANGUAGES = (("zh", _l("普通话")), ("yue", _l("粤语")), ("en", _l("英语")))
