@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from ivr.menu.validate import (
     ParsedMenu,
     parse_menu,
 )
-from ivr.menu.yaml_source import YamlInvalid, load_yaml
+from ivr.menu.yaml_source import YamlInvalid, dump_yaml, load_yaml
 from ivr.menus import known_station_codes, published_version
 from ivr.prompt_library import prompt_names
 from models import MenuStatus, MenuVersion, Station, User, utcnow
@@ -252,7 +251,7 @@ def tree_document(text: str) -> dict[str, object] | None:
         return None
     try:
         return _plain(loaded.data)  # type: ignore[return-value]
-    except _KeysCollide:
+    except (_KeysCollide, RecursionError):  # RecursionError: an alias inside itself
         return None
 
 
@@ -265,7 +264,7 @@ def yaml_text(document: object) -> str:
     if isinstance(document, dict) and isinstance(document.get("nodes"), dict):
         nodes = {node_id: _keys_in_phone_order(node) for node_id, node in document["nodes"].items()}
         document = {**document, "nodes": nodes}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    return dump_yaml(document)
 
 
 def _keys_in_phone_order(node: object) -> object:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -39,11 +38,9 @@ from ivr.menu.merge import (
 )
 from ivr.menu.template import default_menu_yaml
 from ivr.menu.validate import MenuInvalid, MenuProblem, parse_menu
+from ivr.menu.yaml_source import YamlInvalid, dump_yaml, load_yaml
 from ivr.menus import known_station_codes
 from models import AuditLog, MenuStatus, MenuTemplate, MenuVersion, Station, User, utcnow
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class Outcome(enum.Enum):
@@ -99,10 +96,16 @@ class _Documents:
         draft saved from an editor)."""
         if text not in self._loaded:
             try:
-                data = yaml.load(text, Loader=_LOADER)
-            except yaml.YAMLError as error:
+                data: object = load_yaml(text).data
+            except YamlInvalid as error:
                 data = error
-            if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+            languages = data.get("languages") if isinstance(data, dict) else None
+            if (
+                not isinstance(data, dict)
+                or not isinstance(data.get("nodes"), dict)
+                or not isinstance(languages, list)
+                or not all(isinstance(code, str) for code in languages)
+            ):
                 message = "the station's current menu cannot be read as a menu document"
                 raise MenuInvalid([MenuProblem("(document)", message)])
             self._loaded[text] = data
@@ -124,7 +127,7 @@ class _Documents:
         return self._problems[text]
 
     def plan(self, document: Document, **details: Any) -> _Plan:
-        text = yaml.dump(document, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
+        text = dump_yaml(document)
         menu = self.menu(text)
         return _Plan(document, text, menu, self.problems(text), **details)
 
@@ -308,6 +311,12 @@ def _apply(
             node = error.path.removeprefix("nodes.")
             message = _l("菜单里已有节点 %(node)s，但它不是通知（message）节点", node=node)
             result.problems = [message]
+            results.append(result)
+            continue
+        except (TypeError, ValueError, RecursionError) as error:
+            # A station's own draft of a shape the merge cannot follow fails that station
+            # alone; the others' results stand.
+            result.problems = [f"(document): the station's menu cannot be merged ({error})"]
             results.append(result)
             continue
         result.kept, result.conflicts, result.change = plan.kept, plan.conflicts, plan.change

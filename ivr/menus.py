@@ -73,7 +73,7 @@ def load_menu(
     if ref == UNASSIGNED:
         return parse_cached(UNASSIGNED_YAML), None
     kind, number = ref[:1], ref[1:]
-    if not number.isdigit() or kind not in ("v", "d"):
+    if not (number.isascii() and number.isdigit()) or len(number) > 12 or kind not in ("v", "d"):
         raise MenuPositionInvalid(f"no menu {ref!r}")
     if kind == "v":
         cached = published.get(int(number))

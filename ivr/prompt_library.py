@@ -193,22 +193,27 @@ def _plays(document: str) -> Iterator[tuple[str, str]]:
         for match in _PLAY_IN_TEXT.finditer(document):
             yield match.group(1), "(document)"
         return
-    yield from _walk(data, "", 0)
+    yield from _walk(data, "", 0, frozenset())
 
 
-def _walk(value: object, path: str, depth: int) -> Iterator[tuple[str, str]]:
-    if depth > MAX_WALK_DEPTH:  # YAML aliases can make a structure contain itself
+def _walk(
+    value: object, path: str, depth: int, inside: frozenset[int]
+) -> Iterator[tuple[str, str]]:
+    # YAML aliases can make a structure contain itself: never enter one twice on a path.
+    if depth > MAX_WALK_DEPTH or id(value) in inside:
         return
+    if isinstance(value, dict | list):
+        inside = inside | {id(value)}
     if isinstance(value, dict):
         play = value.get("play")
         if isinstance(play, str) and not play.startswith("https://"):
             yield play, path or "(document)"
         for key, item in value.items():
             part = key_text(key)
-            yield from _walk(item, f"{path}.{part}" if path else part, depth + 1)
+            yield from _walk(item, f"{path}.{part}" if path else part, depth + 1, inside)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _walk(item, f"{path}.{i}" if path else str(i), depth + 1)
+            yield from _walk(item, f"{path}.{i}" if path else str(i), depth + 1, inside)
 
 
 def _remove(root: Path, relative: str | None) -> None:

@@ -147,7 +147,7 @@ def _own_menu(session: Session, station: Station, ref: str) -> bool:
     """Whether ``ref`` names one of the station's own versions, or its default menu."""
     if ref == f"d{station.id}":
         return True
-    if not ref.startswith("v") or not ref[1:].isdigit() or len(ref) > 12:
+    if not ref.startswith("v") or not (ref[1:].isascii() and ref[1:].isdigit()) or len(ref) > 12:
         return False
     version = session.get(MenuVersion, int(ref[1:]))
     return version is not None and version.station_id == station.id
@@ -308,7 +308,7 @@ def read_transcript(text: str) -> tuple[dict[str, Any], ...]:
         raise TestCallInvalid("the conversation so far is too long")
     try:
         entries = json.loads(text or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TestCallInvalid("the conversation so far cannot be read") from None
     if not isinstance(entries, list) or not all(_entry_ok(e) for e in entries):
         raise TestCallInvalid("the conversation so far cannot be read")
@@ -333,7 +333,7 @@ def read_position(node: str, language: str, attempt: str, ring: str) -> Position
     """A position from the page's fields; :class:`TestCallInvalid` for malformed ones."""
     counts = []
     for text in (attempt or "0", ring or "0"):
-        if not (text.isascii() and text.isdigit()) or int(text) > MAX_REPLAYS:
+        if not (text.isascii() and text.isdigit() and len(text) < 4) or int(text) > MAX_REPLAYS:
             raise TestCallInvalid(f"{text!r} is not a small count")
         counts.append(int(text))
     if not node or len(node) > 100 or not language or len(language) > 8:

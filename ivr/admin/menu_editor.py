@@ -57,7 +57,7 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
     text = submitted_text()
     if (
         action not in ("draft", "publish")
-        or not (base.isdigit() and len(base) < 10)
+        or not (base.isascii() and base.isdigit() and len(base) < 10)
         or text is None
     ):
         abort(400)
@@ -101,7 +101,10 @@ def menu_validate(station_id: int) -> Response | tuple[Response, int]:
     station = station_or_404(station_id)
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return jsonify(error=_("菜单太大")), 413
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested too deeply to be a menu
+        payload = None
     text = None
     if isinstance(payload, dict) and isinstance(payload.get("yaml"), str):
         text = payload["yaml"]

@@ -81,7 +81,7 @@ def menu_rollback(station_id: int, number: int) -> Response:
     station = station_or_404(station_id)
     session = get_session()
     base = request.form.get("base_version", "")
-    if not (base.isdigit() and len(base) < 10):
+    if not (base.isascii() and base.isdigit() and len(base) < 10):
         abort(400)
     back = redirect(url_for("admin.menu_history", station_id=station.id))
     try:
@@ -122,7 +122,7 @@ def _local(version: MenuVersion) -> str:
 def _compared(rows: list[MenuVersion]) -> tuple[int | None, int | None]:
     """The two versions to compare: from the query, else the newest against its predecessor."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
-    if a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10:
+    if (a + b).isascii() and a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10:
         return int(a), int(b)
     if not rows:
         return None, None

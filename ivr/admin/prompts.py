@@ -78,7 +78,7 @@ def prompt_upload(station_id: int) -> Response | tuple[str, int]:
     current_app.extensions["csrf"].protect()
     form = UploadForm(
         name=request.form.get("name", "").strip()[:200],
-        description=request.form.get("description", "").strip(),
+        description=request.form.get("description", "").replace("\x00", "").strip(),
         replace=request.form.get("replace") == "1",
     )
     upload = request.files.get("file")
@@ -97,7 +97,7 @@ def prompt_upload(station_id: int) -> Response | tuple[str, int]:
     except PromptRejected as rejected:
         form.errors["file"] = _rejection(rejected)
         return _page(station, form), 400
-    filename = upload.filename or "" if upload is not None else ""
+    filename = (upload.filename or "").replace("\x00", "") if upload is not None else ""
     return _store(station, name, converted, filename, form)
 
 

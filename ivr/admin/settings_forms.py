@@ -64,6 +64,8 @@ def _name(form: Form, name: str, errors: Errors, required: bool) -> str:
     value = " ".join(_text(form, name).split())
     if required and not value:
         errors[name] = _("请填写名称")
+    elif not value.isprintable():
+        errors[name] = _("名称里不能有控制字符")
     elif len(value) > NAME_MAX:
         errors[name] = _("最多%(n)d个字", n=NAME_MAX)
     return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+from ivr.menu.yaml_source import dump_yaml
 
 LANGUAGE_NAMES = {
     "zh": "普通话请按{key}。",
@@ -143,7 +143,7 @@ def default_menu(languages: list[str]) -> dict[str, Any]:
 
 
 def default_menu_yaml(languages: list[str]) -> str:
-    return yaml.safe_dump(default_menu(languages), allow_unicode=True, sort_keys=False, width=100)
+    return dump_yaml(default_menu(languages))
 
 
 UNASSIGNED_MENU = {

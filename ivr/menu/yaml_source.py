@@ -15,6 +15,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 SHOWN_KEY_CHARS = 40
+# A menu of 500 nodes is a few thousand values; aliases may not make one much larger.
+MAX_EXPANDED_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,18 @@ class MenuLoader(yaml.SafeLoader):
     """The safe loader: plain data only (no Python objects), from one document."""
 
 
+class MenuDumper(yaml.SafeDumper):
+    """Writes menus as :class:`MenuLoader` reads them: a value used twice is written twice."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_yaml(document: object) -> str:
+    """A menu mapping as readable YAML: document order, Chinese as it is, no aliases."""
+    return yaml.dump(document, Dumper=MenuDumper, allow_unicode=True, sort_keys=False, width=100)
+
+
 @dataclass(frozen=True)
 class Loaded:
     data: object
@@ -54,6 +68,10 @@ def load_yaml(text: str) -> Loaded:
         root = loader.get_single_node()
         if root is None:
             return Loaded(None, [])
+        if _expanded_size(root, {}, set()) > MAX_EXPANDED_VALUES:
+            # Aliases of aliases ("billion laughs"): small text, endless data to walk.
+            message = f"invalid YAML: aliases expand to more than {MAX_EXPANDED_VALUES} values"
+            raise YamlInvalid(SourceProblem("(document)", message))
         duplicates = _duplicates(loader, root)
         return Loaded(loader.construct_document(root), duplicates)
     except yaml.MarkedYAMLError as error:
@@ -71,6 +89,33 @@ def load_yaml(text: str) -> Loaded:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _expanded_size(node: Node, sizes: dict[int, int], path: set[int]) -> int:
+    """How many values ``node`` stands for once every alias is written out in full.
+
+    Each node is sized once (aliases share nodes); a node inside itself counts once.
+    """
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in path:
+        return 1
+    path.add(key)
+    size = 1
+    if isinstance(node, MappingNode):
+        for item_key, item_value in node.value:
+            size += _expanded_size(item_key, sizes, path) + _expanded_size(item_value, sizes, path)
+            if size > MAX_EXPANDED_VALUES:
+                break
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            size += _expanded_size(item, sizes, path)
+            if size > MAX_EXPANDED_VALUES:
+                break
+    path.discard(key)
+    sizes[key] = size
+    return size
 
 
 def _marked_message(error: yaml.MarkedYAMLError) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Report
@@ -217,6 +218,10 @@ def write_csv(tables: Sequence[Table]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _xlsx_cell(value: object) -> object:
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = None) -> bytes:
     """One worksheet per (name, table): the header row bold and frozen, numbers as numbers."""
     book = Workbook()
@@ -225,7 +230,8 @@ def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = N
     for name, table in sheets:
         sheet = book.create_sheet(name)
         for row in table:
-            sheet.append(row)
+            # Excel cannot hold control characters; a name that carries one loses them here.
+            sheet.append([_xlsx_cell(cell) for cell in row])
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"

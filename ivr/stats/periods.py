@@ -16,6 +16,7 @@ from ivr.stats.report import Period
 
 PRESETS = ("today", "7d", "month", "last_month")
 MAX_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a period may name
 
 
 class PeriodInvalid(ValueError):
@@ -43,6 +44,11 @@ def parse_period(preset: str | None, start: str | None, end: str | None, today: 
         last = _parse_date(end, _l("结束日期格式不正确，请用 YYYY-MM-DD，例如 2026-11-30"))
     if last < first:
         raise PeriodInvalid(_l("结束日期不能早于开始日期"))
+    if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+        # Far dates are typing slips, and their UTC bounds would leave the calendar.
+        raise PeriodInvalid(
+            _l("日期应在 %(first)d 年到 %(last)d 年之间", first=FIRST_YEAR, last=LAST_YEAR)
+        )
     period = Period(first, last)
     if period.days > MAX_DAYS:
         raise PeriodInvalid(_l("时间范围最长 %(n)d 天", n=MAX_DAYS))

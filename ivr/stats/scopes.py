@@ -34,6 +34,10 @@ def resolve_scope(session: Session, spec: str, viewer: Scope | None = None) -> R
     """The report scope ``spec`` names, checked against ``viewer`` (None: no limit)."""
     kind, _, name = (spec or "").strip().partition(":")
     kind, name = kind.strip().lower(), name.strip()
+    if not name.isprintable() or len(name) > 100:  # no code or name holds these
+        raise ScopeNotFound(
+            _l("找不到这个范围：%(spec)s", spec=name[:100].encode("unicode_escape").decode())
+        )
     if kind == "city" and not name:
         if viewer is not None and not viewer.is_city:
             raise ScopeNotAllowed(_l("无权查看全市的统计"))

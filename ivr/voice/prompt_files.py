@@ -25,7 +25,11 @@ MAX_ID = 2**31 - 1  # beyond an integer column: no such row, and no database err
 def station_for_ref(session: Session, menu_ref: str) -> int | None:
     """The station a menu reference belongs to; None for the unassigned menu or no match."""
     kind, number = menu_ref[:1], menu_ref[1:]
-    if kind not in ("v", "d") or not number.isdigit() or int(number) > MAX_ID:
+    if (
+        kind not in ("v", "d")
+        or not (number.isascii() and number.isdigit())
+        or int(number) > MAX_ID
+    ):
         return None
     if kind == "v":
         version = session.get(MenuVersion, int(number))
