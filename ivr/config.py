@@ -117,8 +117,19 @@ class Config:
     fetch_backoff: float = 1.0  # seconds before the 2nd try, doubling after
     voicemail_max_attempts: int = 6  # jobs before a voicemail is given up as failed
     sweep_stale_seconds: float = 180.0  # untouched this long in a non-final state: re-enqueue
+    # A webhook's database time budget: past it the caller hears TwiML anyway and the
+    # write goes to the spool. Well inside Twilio's 15 s.
+    webhook_db_budget: float = 2.0
+    lease_seconds: float = 60.0  # a voicemail job's lease; renewed every third of it
+    decode_max_attempts: int = 2  # decodes that crashed or timed out before giving up
+    decode_timeout: float = 60.0  # seconds, plus 4 per second of audio, before a decode is stopped
     # Largest prompt upload accepted; refused before any decoding is tried.
     max_prompt_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where webhooks journal what the database could not take in time."""
+        return self.instance_path / "spool"
 
     @property
     def uses_sqlite(self) -> bool:
@@ -158,5 +169,9 @@ class Config:
             fetch_backoff=_seconds(env, "IVR_FETCH_BACKOFF_SECONDS", 1.0),
             voicemail_max_attempts=_positive_int(env, "IVR_VOICEMAIL_MAX_ATTEMPTS", 6),
             sweep_stale_seconds=_seconds(env, "IVR_SWEEP_STALE_SECONDS", 180.0),
+            webhook_db_budget=_seconds(env, "IVR_WEBHOOK_DB_BUDGET_SECONDS", 2.0) or 2.0,
+            lease_seconds=max(1.0, _seconds(env, "IVR_LEASE_SECONDS", 60.0)),
+            decode_max_attempts=_positive_int(env, "IVR_DECODE_MAX_ATTEMPTS", 2),
+            decode_timeout=_seconds(env, "IVR_DECODE_TIMEOUT_SECONDS", 60.0),
             max_prompt_bytes=_positive_int(env, "IVR_MAX_PROMPT_BYTES", 10 * 1024 * 1024),
         )

@@ -1,25 +1,41 @@
-"""The application's database: one engine per app, one session per request or job."""
+"""The application's database: one engine per app, one session per request or job.
+
+A request's session is chosen by what the request is: Twilio's webhooks get a time
+budget (past it they spool and still answer), pages that only read (GET) begin SQLite
+transactions deferred so they never hold the write lock, and everything else writes
+with ``BEGIN IMMEDIATE``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import make_engine, make_session_factory
+from models.db import budgeted, deferred, make_engine, make_session_factory
+
+WEBHOOK_PREFIX = "/twilio/"
 
 
 @dataclass
 class Database:
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # read-write, BEGIN IMMEDIATE on SQLite
+    readers: sessionmaker[Session]  # mostly reads: deferred on SQLite
+    webhook_sessions: sessionmaker[Session]  # read-write within the webhook budget
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["IVR"].database_url)
-    app.extensions["ivr.db"] = Database(engine, make_session_factory(engine))
+    config = app.config["IVR"]
+    engine = make_engine(config.database_url)
+    app.extensions["ivr.db"] = Database(
+        engine,
+        make_session_factory(engine),
+        make_session_factory(deferred(engine)),
+        make_session_factory(budgeted(engine, config.webhook_db_budget)),
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -30,8 +46,18 @@ def database(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """The session of the current request or CLI command, opened on first use."""
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        g.db_session = _factory_for_request(database())()
     return g.db_session
+
+
+def _factory_for_request(db: Database) -> sessionmaker[Session]:
+    if not has_request_context():
+        return db.sessions
+    if request.path.startswith(WEBHOOK_PREFIX):
+        return db.webhook_sessions
+    if request.method in ("GET", "HEAD"):
+        return db.readers
+    return db.sessions
 
 
 def _close_session(_exc: BaseException | None) -> None:

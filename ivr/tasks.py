@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from huey import Huey, crontab
+from sqlalchemy import delete
 
 from ivr.db import database
 
@@ -41,22 +42,27 @@ def register(huey: Huey, app: Flask) -> Tasks:
             settings = voicemail_pipeline.Settings.from_config(
                 app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
             )
-            with database(app).sessions() as session:
-                result = voicemail_pipeline.process(session, settings, voicemail_id)
+            result = voicemail_pipeline.process(database(app).sessions, settings, voicemail_id)
         if result is None:
             return None
         if result.retry_in is not None:
             process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
         return result.state.value
 
+    # Every consumer's scheduler enqueues these; the first run in each interval does the
+    # work and the others return at once (see ``once_per_interval``).
     @huey.periodic_task(crontab(minute="*"), name="ivr.sweep_voicemails")
-    def sweep_voicemails() -> int:
+    def sweep_voicemails() -> int | None:
+        if not once_per_interval(app, "sweep_voicemails", 60):
+            return None
         return sweep(app, process_voicemail)
 
     @huey.periodic_task(crontab(minute="*/10"), name="ivr.refresh_stats")
-    def refresh_stats() -> str:
+    def refresh_stats() -> str | None:
         from models import utcnow
 
+        if not once_per_interval(app, "refresh_stats", 600):
+            return None
         # Today (and any day a change touched) every 10 minutes; recent and missing
         # closed days once an hour.
         return refresh_statistics(app, full=utcnow().minute < 10).summary()
@@ -75,20 +81,45 @@ def refresh_statistics(app: Flask, full: bool = True) -> Any:
     return result
 
 
+def once_per_interval(app: Flask, name: str, seconds: int) -> bool:
+    """True for the first caller in this ``seconds``-long interval across every consumer
+    and host sharing the database; False for the rest."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from ivr.voicemail_leases import new_owner
+    from models import PeriodicRun, utcnow
+
+    now = utcnow()
+    slot = int(now.timestamp()) // seconds
+    with database(app).sessions() as session:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        won = session.execute(
+            dialect.insert(PeriodicRun)
+            .values(name=name, slot=slot, owner=new_owner(), started_at=now)
+            .on_conflict_do_nothing(index_elements=["name", "slot"])
+        ).rowcount
+        # A day of history is plenty to see which host ran what.
+        session.execute(
+            delete(PeriodicRun).where(
+                PeriodicRun.name == name, PeriodicRun.slot < slot - 86400 // seconds
+            )
+        )
+        session.commit()
+    return won == 1
+
+
 def sweep(app: Flask, process_voicemail: Any) -> int:
-    """Re-enqueue voicemails stuck in a non-final state (a worker died holding them)."""
-    from ivr.voicemail_pipeline import stuck
+    """Re-enqueue voicemails whose job was lost (see ``voicemail_pipeline.stuck``)."""
+    from ivr.voicemail_pipeline import mark_requeued, stuck
     from models import utcnow
 
     config = app.config["IVR"]
     now = utcnow()
     with database(app).sessions() as session:
-        lost = stuck(session, now - timedelta(seconds=config.sweep_stale_seconds))
-        for voicemail in lost:
-            # Touch it so the next sweep leaves it alone while this job is queued.
-            voicemail.updated_at = now
+        ids = stuck(session, now, timedelta(seconds=config.sweep_stale_seconds))
+        if ids:
+            mark_requeued(session, ids, now)
         session.commit()
-        ids = [v.id for v in lost]
     for voicemail_id in ids:
         process_voicemail(voicemail_id)
     if ids:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,20 +119,3 @@ def _complete(voicemail: Voicemail, report: RecordingReport) -> None:
     if report.status in NO_AUDIO_STATUSES and voicemail.state is VoicemailState.RECEIVED:
         voicemail.state = VoicemailState.NO_AUDIO
         voicemail.last_error = f"Twilio reported the recording {report.status}"
-
-
-def claim(session: Session, voicemail: Voicemail, now: datetime) -> bool:
-    """Count an attempt, unless another worker counted one since we read the row."""
-    result = session.execute(
-        update(Voicemail)
-        .where(
-            Voicemail.id == voicemail.id,
-            Voicemail.attempts == voicemail.attempts,
-            Voicemail.state == voicemail.state,
-        )
-        .values(attempts=Voicemail.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    session.refresh(voicemail)
-    return result.rowcount == 1

@@ -7,6 +7,7 @@ from models.audit import AuditLog
 from models.base import Base, utcnow
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
+from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.prompt import PromptFile
 from models.station import District, HotlineNumber, OnDutyPhone, Station
@@ -44,6 +45,7 @@ __all__ = [
     "MenuVersion",
     "MenuVersionImmutable",
     "OnDutyPhone",
+    "PeriodicRun",
     "Priority",
     "PromptFile",
     "ResolutionCategory",

@@ -9,17 +9,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connecting to a PostgreSQL server that does not answer: give up quickly and let the
+# caller fall back (a webhook spools, a worker retries) instead of hanging.
+POSTGRES_CONNECT_TIMEOUT_S = 3
+WRITE_STATEMENTS = ("insert", "update", "delete", "replace", "savepoint")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine for ``url`` with the settings this application relies on.
 
     SQLite: WAL (readers never block the writer), foreign keys enforced, a busy
-    timeout, and every transaction opened with ``BEGIN IMMEDIATE``. SQLite's default
+    timeout, and by default every transaction opened with ``BEGIN IMMEDIATE``. SQLite's
     deferred transaction takes the write lock only at its first write, and if another
     connection wrote in between it fails with SQLITE_BUSY at once, whatever the busy
     timeout; taking the lock up front means a transaction waits its turn at BEGIN
-    instead of failing half-way.
+    instead of failing half-way. Sessions that mostly read use :func:`deferred`.
+
+    Every transaction may carry a time budget (:func:`budgeted`): how long it may wait
+    for a lock or a statement before failing, so a webhook can fall back in time.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -30,7 +37,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _configure_postgresql(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -49,20 +60,57 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        options = connection.get_execution_options()
+        budget = options.get("db_budget")
+        wait_ms = int(budget * 1000) if budget else SQLITE_BUSY_TIMEOUT_MS
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        mode = options.get("sqlite_begin", "IMMEDIATE")
+        connection.info["upgrade_on_write"] = mode == "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _upgrade_on_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        # A deferred transaction that has read holds a snapshot; its first write would
+        # fail at once with SQLITE_BUSY if anyone wrote since. End the read (it changed
+        # nothing) and queue for the write lock like any writer, within the busy timeout.
+        if not connection.info.get("upgrade_on_write"):
+            return
+        if not statement.lstrip()[:9].lower().startswith(WRITE_STATEMENTS):
+            return
+        connection.info["upgrade_on_write"] = False
+        cursor.execute("COMMIT")
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        budget = connection.get_execution_options().get("db_budget")
+        if budget:
+            wait = f"{int(budget * 1000)}ms"
+            connection.exec_driver_sql(
+                f"SET LOCAL lock_timeout = '{wait}'; SET LOCAL statement_timeout = '{wait}'"
+            )
 
 
 def deferred(engine: Engine) -> Engine:
     """The same engine, beginning SQLite transactions DEFERRED.
 
-    For sessions that only read while others write: in WAL a deferred reader never
-    blocks a writer, where an immediate one holds the write lock until it ends. Not for
-    sessions that write while others do (they could fail with SQLITE_BUSY).
+    For sessions that mostly read while others write: in WAL a deferred reader never
+    blocks a writer, where an immediate one holds the write lock until it ends. Should
+    such a session write, its read snapshot is ended at the first write and the write
+    waits for the lock like any other (so it is not atomic with what it read before).
     """
     if engine.dialect.name != "sqlite":
         return engine
     return engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def budgeted(engine: Engine, seconds: float) -> Engine:
+    """The same engine, each transaction allowed ``seconds`` to wait for a lock or a
+    statement before it fails (SQLite's busy timeout; PostgreSQL's lock and statement
+    timeouts)."""
+    return engine.execution_options(db_budget=seconds)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

