@@ -48,18 +48,31 @@ def vosk_status() -> dict[str, Any]:
     return status
 
 
+def spool_status() -> dict[str, Any]:
+    """Webhooks kept on this host's disk while the database could not take them."""
+    from ivr.voice.spooled import spool_for
+
+    status = spool_for(current_app).status()
+    status["ok"] = status["held"] == 0
+    if status["held"]:
+        status["reason"] = "spooled webhooks failed to replay: see `ivr spool status`"
+    return status
+
+
 @bp.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
     checks = {
         "database": database_status(),
         "queue": queue_status(get_huey()),
         "vosk": vosk_status(),
+        "spool": spool_status(),
     }
     # Without a database or queue no voicemail is safe: unavailable. Without a model,
-    # voicemails still reach workers untranscribed: degraded, but still serving.
+    # voicemails still reach workers untranscribed; with webhooks waiting in the spool,
+    # they reach workers late: degraded, but still serving.
     if not (checks["database"]["ok"] and checks["queue"]["ok"]):
         overall, code = "unavailable", 503
-    elif not checks["vosk"]["ok"]:
+    elif not (checks["vosk"]["ok"] and checks["spool"]["ok"]) or checks["spool"]["depth"]:
         overall, code = "degraded", 200
     else:
         overall, code = "ok", 200

@@ -8,7 +8,14 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio")
 
 
 def init_app(app: Flask) -> None:
-    from ivr.voice import bridge, prompt_files, recordings, signature, views  # noqa: F401 - routes
+    from ivr.voice import (  # noqa: F401 - routes
+        bridge,
+        prompt_files,
+        recordings,
+        signature,
+        spooled,
+        views,
+    )
 
     app.register_blueprint(bp)
     app.register_blueprint(prompt_files.bp)

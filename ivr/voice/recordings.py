@@ -12,13 +12,14 @@ from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import calls, menus, voicemails
-from ivr.db import get_session
 from ivr.menu import engine
 from ivr.menu.document import VoicemailNode
 from ivr.menu.engine import MenuPositionInvalid, Position
 from ivr.tasks import enqueue_voicemail
 from ivr.voice import bp
+from ivr.voice.spooled import keep_for_later
 from ivr.voice.turn import Turn, form_field, load_call_menu, voice_endpoint, xml
+from ivr.voice.twiml import message_kept
 from ivr.voicemails import RecordingReport
 from models import CallOutcome, VoicemailState
 
@@ -62,21 +63,30 @@ def _load_for_recording() -> Turn:
         return Turn.load(menus.UNASSIGNED)
 
 
-def _ingest_and_enqueue(turn: Turn, position: Position) -> None:
-    """Commit the voicemail (and its ticket) before anything else can fail, then queue it."""
-    new_voicemail = _ingest(turn, position)
+def ingest_from_request() -> Turn:
+    """Record the voicemail this request reports (and open its ticket), commit, then queue
+    it. Live from the webhooks, or replayed from the spool."""
+    turn = _load_for_recording()
+    new_voicemail = _ingest(turn, turn.position())
     turn.session.commit()
     if new_voicemail is not None:
         enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+    return turn
 
 
 @bp.post("/recorded")
 @voice_endpoint
 def recorded() -> Response:
-    """The <Record> action: the voicemail is recorded and queued, then the caller thanked."""
-    turn = _load_for_recording()
+    """The <Record> action: the voicemail is recorded and queued, then the caller thanked.
+
+    If the database cannot take it, the report is spooled and the caller still thanked.
+    """
+    try:
+        turn = ingest_from_request()
+    except Exception:
+        keep_for_later("recorded")
+        return xml(message_kept())
     position = turn.position()
-    _ingest_and_enqueue(turn, position)
     try:
         step = engine.recorded(turn.menu, turn.context, position)
     except MenuPositionInvalid:
@@ -94,11 +104,13 @@ def recorded() -> Response:
 def recording_status() -> Response:
     """Recording status callback: completed, or absent (the caller said nothing)."""
     try:
-        turn = _load_for_recording()
-        _ingest_and_enqueue(turn, turn.position())
+        ingest_from_request()
     except Exception:
-        # A 5xx makes Twilio retry; the <Record> action reports the same recording too.
-        log.exception("recording callback failed (CallSid %s)", form_field("CallSid"))
-        get_session().rollback()
-        return Response("recording callback failed\n", status=500, mimetype="text/plain")
+        try:
+            keep_for_later("recording")
+        except Exception:
+            # Nothing kept it: a 5xx makes Twilio retry, and the <Record> action reports
+            # the same recording too.
+            log.exception("could not spool the recording callback either")
+            return Response("recording callback failed\n", status=500, mimetype="text/plain")
     return xml(str(VoiceResponse()))

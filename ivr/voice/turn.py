@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,11 @@ def form_field(name: str, limit: int = 64) -> str:
     return request.form.get(name, "").translate(CONTROL_CHARACTERS).strip()[:limit]
 
 
+def webhook_now() -> datetime:
+    """When Twilio's request arrived: now, or the spooled time when it is replayed."""
+    return g.get("webhook_now") or utcnow()
+
+
 def xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
@@ -58,6 +63,7 @@ def voice_endpoint(view: Callable[[], Response]) -> Callable[[], Response]:
             return view()
         except Exception:
             log.exception("webhook %s failed (CallSid %s)", request.path, form_field("CallSid"))
+            g.database_failed = True  # or something else did: no spool replay from here
             try:
                 get_session().rollback()
             except Exception:
@@ -101,7 +107,7 @@ class Turn:
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
-        now = utcnow()
+        now = webhook_now()
         call, _created = calls.get_or_create_call(
             session, call_sid, form_field("From", 32), form_field("To", 32), now
         )
@@ -136,6 +142,10 @@ class Turn:
             call.chosen_need = step.need
         if isinstance(step.action, engine.Hangup):
             calls.raise_outcome(call, CallOutcome.COMPLETED)
+        elif isinstance(step.action, engine.Record):
+            # Reached the voicemail: whatever order Twilio's callbacks come in (the status
+            # callback may beat the recording's), this call was not abandoned.
+            calls.raise_outcome(call, CallOutcome.VOICEMAIL)
         events = events + [{"kind": "node", "node": node} for node in step.visited]
         calls.log_events(self.session, call, request_key(), events, self.now)
         self.session.commit()

@@ -103,6 +103,10 @@ APOLOGY = {
     "en": "Sorry, something went wrong. Please leave a message after the tone, "
     "and a social worker will call you back.",
 }
+KEPT = {
+    "zh": "您的留言已收到，社工会尽快给您回电。再见。",
+    "en": "Your message has been received, and a social worker will call you back. Goodbye.",
+}
 GOODBYE = {
     "zh": "对不起，系统暂时出现故障，请稍后再拨。",
     "en": "Sorry, something went wrong. Please call again later.",
@@ -129,4 +133,15 @@ def apology(urls: VoiceUrls, offer_voicemail: bool) -> str:
         )
     else:
         response.hangup()
+    return str(response)
+
+
+def message_kept() -> str:
+    """What a caller hears after leaving a message the database could not take at once:
+    it is kept (spooled) all the same."""
+    response = VoiceResponse()
+    for language, text in KEPT.items():
+        say_language, voice = DEFAULT_VOICES[language]
+        response.say(text, language=say_language, voice=voice)
+    response.hangup()
     return str(response)

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from flask import Response, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -19,8 +20,9 @@ from ivr.db import get_session
 from ivr.menu import engine
 from ivr.tickets import open_or_merge_ticket
 from ivr.voice import bp
-from ivr.voice.turn import Turn, form_field, request_key, voice_endpoint, xml
-from models import Call, Caller, CallOutcome, Station, TicketSource, utcnow
+from ivr.voice.spooled import keep_for_later
+from ivr.voice.turn import Turn, form_field, request_key, voice_endpoint, webhook_now, xml
+from models import Call, Caller, CallOutcome, Station, TicketSource, Voicemail
 
 log = logging.getLogger(__name__)
 
@@ -71,19 +73,23 @@ def dial() -> Response:
 def status() -> Response:
     """Call status callback. Twilio reads nothing back, but a 5xx would be retried."""
     try:
-        _apply_status()
+        apply_status()
     except Exception:
-        log.exception("status callback failed (CallSid %s)", form_field("CallSid"))
-        get_session().rollback()
+        try:
+            keep_for_later("status")
+        except Exception:
+            log.exception("could not spool the status callback either")
+            return Response("status callback failed\n", status=500, mimetype="text/plain")
     return xml(str(VoiceResponse()))
 
 
-def _apply_status() -> None:
+def apply_status() -> None:
+    """Record a call status callback (live, or replayed from the spool)."""
     session = get_session()
     call_sid = form_field("CallSid")
     if not call_sid:
         return
-    now = utcnow()
+    now = webhook_now()
     call, _ = calls.get_or_create_call(
         session, call_sid, form_field("From", 32), form_field("To", 32), now
     )
@@ -93,13 +99,33 @@ def _apply_status() -> None:
     detail = {"status": form_field("CallStatus", 20), "duration": form_field("CallDuration", 10)}
     calls.log_events(session, call, request_key(), [{"kind": "status", "detail": detail}], now)
     if ended and call.outcome is CallOutcome.IN_PROGRESS:
-        _abandoned(session, call, now)
+        call.outcome = CallOutcome.ABANDONED
+        _owed_call_back(session, call, now, TicketSource.ABANDONED, ["abandoned"])
+    elif ended and call.outcome is CallOutcome.VOICEMAIL and not _has_voicemail(session, call):
+        # Reached the voicemail but no recording is known (yet): hung up during the
+        # prompt, or the recording's callback is still on its way, in which case it will
+        # join this ticket. Either way not abandoned, and owed a call back.
+        _owed_call_back(session, call, now, TicketSource.VOICEMAIL, [], no_recording=True)
     session.commit()
 
 
-def _abandoned(session: Session, call: Call, now: datetime) -> None:
-    """The caller hung up in the menu. If they had chosen a need, they are owed a call back."""
-    call.outcome = CallOutcome.ABANDONED
+def _has_voicemail(session: Session, call: Call) -> bool:
+    return (
+        session.scalar(select(Voicemail.id).where(Voicemail.call_id == call.id).limit(1))
+        is not None
+    )
+
+
+def _owed_call_back(
+    session: Session,
+    call: Call,
+    now: datetime,
+    source: TicketSource,
+    tags: list[str],
+    **data: object,
+) -> None:
+    """The call ended without a message. If the caller had chosen a need, they are owed a
+    call back (unless their station says not to)."""
     station_id = call.transferred_to_station_id or call.station_id
     station = session.get(Station, station_id) if station_id else None
     if not call.chosen_need or (station is not None and not station.ticket_on_abandon):
@@ -110,8 +136,8 @@ def _abandoned(session: Session, call: Call, now: datetime) -> None:
         station=station,
         caller=caller,
         caller_number=call.from_number,
-        source=TicketSource.ABANDONED,
-        tags=[call.chosen_need, "abandoned"],
+        source=source,
+        tags=[call.chosen_need, *tags],
         now=now,
-        data={"call_sid": call.call_sid, "last_node": call.last_node},
+        data={"call_sid": call.call_sid, "last_node": call.last_node, **data},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ivr.menus import save_version
 from models import Call, CallEvent, CallOutcome, MenuVersion, Ticket
 from tests.conftest import fresh
 from tests.ivr.voice.conftest import HOTLINE, OTHER_HOTLINE, RESIDENT
@@ -176,26 +177,66 @@ def test_a_menu_published_mid_call_does_not_change_the_call(station, call, db_se
     assert db_session.scalar(select(MenuVersion.version).order_by(MenuVersion.version.desc())) == 2
 
 
-def test_a_caller_who_chose_a_need_and_hung_up_is_owed_a_call_back(station, call, db_session):
+def test_a_caller_who_reached_the_voicemail_and_hung_up_is_owed_a_call_back(
+    station, call, db_session
+):
     menu = Twiml.of(call(Twiml.of(call()).action("Gather"), Digits="1"))
     call(menu.action("Gather"), Digits="2")  # medicine, then hangs up at the beep
     call("/twilio/status", CallStatus="completed", CallDuration="31")
     logged = _call(db_session)
-    assert logged.outcome is CallOutcome.ABANDONED and logged.duration_seconds == 31
+    # Reached the voicemail node: not abandoned, whatever Twilio sends next.
+    assert logged.outcome is CallOutcome.VOICEMAIL and logged.duration_seconds == 31
     ticket = db_session.scalars(select(Ticket)).one()
-    assert ticket.source.value == "abandoned" and ticket.station_id == station.id
-    assert [t.code for t in ticket.tags] == ["abandoned", "medicine"]
+    assert ticket.source.value == "voicemail" and ticket.station_id == station.id
+    assert [t.code for t in ticket.tags] == ["medicine"]
     assert ticket.caller_number == RESIDENT
+    assert ticket.events[0].data["no_recording"] is True
+
+
+def test_a_caller_who_chose_a_need_and_hung_up_in_the_menu_is_owed_a_call_back(
+    station, call, db_session
+):
+    save_version(db_session, station, NEED_THEN_MENU, publish=True)
+    db_session.commit()
+    call(Twiml.of(call()).action("Gather"), Digits="1")  # food, then a menu: hangs up there
+    call("/twilio/status", CallStatus="completed", CallDuration="12")
+    assert _call(db_session).outcome is CallOutcome.ABANDONED
+    ticket = db_session.scalars(select(Ticket)).one()
+    assert ticket.source.value == "abandoned"
+    assert [t.code for t in ticket.tags] == ["abandoned", "food"]
 
 
 def test_no_ticket_for_an_abandoned_call_when_the_station_says_so(station, call, db_session):
     station.ticket_on_abandon = False
+    save_version(db_session, station, NEED_THEN_MENU, publish=True)
     db_session.commit()
-    menu = Twiml.of(call(Twiml.of(call()).action("Gather"), Digits="1"))
-    call(menu.action("Gather"), Digits="2")
+    call(Twiml.of(call()).action("Gather"), Digits="1")
     call("/twilio/status", CallStatus="completed", CallDuration="31")
     assert _call(db_session).outcome is CallOutcome.ABANDONED
     assert db_session.scalars(select(Ticket)).all() == []
+
+
+NEED_THEN_MENU = """
+start: main
+languages: [zh]
+nodes:
+  main:
+    kind: menu
+    prompt: {zh: 生活物资请按1}
+    options:
+      1: {next: more, need: food}
+    fallback: more
+  more:
+    kind: menu
+    prompt: {zh: 米面请按1}
+    options:
+      1: {next: vm}
+    fallback: vm
+  vm:
+    kind: voicemail
+    prompt: {zh: 请留言}
+    thanks: {zh: 谢谢}
+"""
 
 
 def test_hanging_up_before_choosing_anything_opens_no_ticket(station, call, db_session):
