@@ -97,7 +97,8 @@ def once_per_interval(app: Flask, name: str, seconds: int) -> bool:
             dialect.insert(PeriodicRun)
             .values(name=name, slot=slot, owner=new_owner(), started_at=now)
             .on_conflict_do_nothing(index_elements=["name", "slot"])
-        ).rowcount
+            .returning(PeriodicRun.slot)
+        ).first()
         # A day of history is plenty to see which host ran what.
         session.execute(
             delete(PeriodicRun).where(
@@ -105,7 +106,7 @@ def once_per_interval(app: Flask, name: str, seconds: int) -> bool:
             )
         )
         session.commit()
-    return won == 1
+    return won is not None
 
 
 def sweep(app: Flask, process_voicemail: Any) -> int:

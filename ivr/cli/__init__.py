@@ -11,6 +11,7 @@ from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
 from ivr.cli.report import report
 from ivr.cli.serve import serve
+from ivr.cli.spool import spool
 from ivr.cli.stations import districts, stations
 from ivr.cli.stats import stats
 from ivr.cli.tokens import tokens
@@ -41,6 +42,7 @@ for command in (
     models,
     demo,
     serve,
+    spool,
     stats,
     report,
 ):

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from ivr.queue import get_huey
+
+SPOOL_REPLAY_SECONDS = 5.0
 
 
 @click.command(
     help=(
         "Run the job-queue consumer: fetch, transcribe and tag voicemails, and sweep up "
         "any a dead worker left behind. Work runs in separate processes, each recycled "
-        "after --max-jobs jobs; only these processes ever load a Vosk model."
+        "after --max-jobs jobs; each decodes in a child process of its own, the only "
+        "processes that load a Vosk model. Also replays this host's spool of webhooks "
+        "(at start, then every few seconds) once the database answers."
     )
 )
 @click.option(
@@ -44,4 +50,21 @@ def worker(processes: int | None, max_jobs: int | None) -> None:
         health_check_interval=2,
         periodic=True,
     )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threading.Thread(target=_replay_spool_forever, args=(app,), daemon=True).start()
     consumer.run()
+
+
+def _replay_spool_forever(app: Flask) -> None:
+    """This host's spool: webhooks the database could not take. Replayed here because the
+    spool is local to the host, while any consumer anywhere may run a queued job."""
+    from ivr.voice.spooled import replay, spool_for
+
+    log = logging.getLogger("ivr.spool")
+    while True:
+        try:
+            if spool_for(app).has_records():
+                replay(app)
+        except Exception:
+            log.exception("spool replay failed; trying again shortly")
+        time.sleep(SPOOL_REPLAY_SECONDS)
