@@ -43,10 +43,15 @@ def database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["ivr.db"]
 
 
-def get_session() -> Session:
-    """The session of the current request or CLI command, opened on first use."""
+def get_session(mostly_reads: bool = False) -> Session:
+    """The session of the current request or CLI command, opened on first use.
+
+    ``mostly_reads``: for a command that reads a lot and writes a little (a report, the
+    statistics refresh), so its reading never holds SQLite's write lock.
+    """
     if "db_session" not in g:
-        g.db_session = _factory_for_request(database())()
+        db = database()
+        g.db_session = (db.readers if mostly_reads else _factory_for_request(db))()
     return g.db_session
 
 

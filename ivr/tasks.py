@@ -75,7 +75,8 @@ def refresh_statistics(app: Flask, full: bool = True) -> Any:
     with ``full`` the recent closed days and a slice of days never rolled up."""
     from ivr.stats.rollup import refresh_rollups
 
-    with database(app).sessions() as session:
+    # Reads in deferred transactions: SQLite's write lock only while a chunk is written.
+    with database(app).readers() as session:
         result = refresh_rollups(session) if full else refresh_rollups(session, days=0, backfill=0)
     log.info("statistics rollup: %s", result.summary())
     return result

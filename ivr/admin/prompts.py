@@ -66,6 +66,8 @@ def prompts(station_id: int) -> str:
 @admin_required
 def prompt_upload(station_id: int) -> Response | tuple[str, int]:
     station = station_or_404(station_id)
+    # No transaction (and so no SQLite write lock) while the body arrives or ffmpeg runs.
+    get_session().commit()
     limit = current_app.config["IVR"].max_prompt_bytes
     if (request.content_length or 0) > limit + FORM_OVERHEAD:
         _drain_body()
@@ -92,6 +94,7 @@ def prompt_upload(station_id: int) -> Response | tuple[str, int]:
         )
     if form.errors or data is None or name is None:
         return _page(station, form), 413 if form.too_large else 400
+    get_session().commit()
     try:
         converted = convert_prompt(data, max_bytes=limit)
     except PromptRejected as rejected:

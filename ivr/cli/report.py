@@ -32,7 +32,7 @@ def _render(report: Report, fmt: str, lang: str) -> bytes:
 
 
 def _audit(scope: ReportScope, period: Period, fmt: str, output: str) -> None:
-    session = get_session()
+    session = get_session(mostly_reads=True)
     session.add(
         AuditLog(
             at=utcnow(),
@@ -104,7 +104,7 @@ def report(
     lang: str,
     output: Path | None,
 ) -> None:
-    session = get_session()
+    session = get_session(mostly_reads=True)
     if preset and (start or end):
         raise click.UsageError("give --preset or --from/--to, not both")
     with force_locale(lang):  # messages are translated; a command has no request to ask

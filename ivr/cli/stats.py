@@ -51,14 +51,16 @@ def stats() -> None:
 @with_appcontext
 def refresh_command(days: int, since, backfill: int) -> None:  # type: ignore[no-untyped-def]
     since_day: date | None = since.date() if since is not None else None
-    result = refresh_rollups(get_session(), days=days, since=since_day, backfill=backfill)
+    result = refresh_rollups(
+        get_session(mostly_reads=True), days=days, since=since_day, backfill=backfill
+    )
     click.echo(result.summary())
 
 
 @stats.command("status", help="How much is rolled up, and when it was last computed.")
 @with_appcontext
 def status_command() -> None:
-    session = get_session()
+    session = get_session(mostly_reads=True)
     first, last, rows, newest = session.execute(
         select(
             func.min(StationDayFigures.day),

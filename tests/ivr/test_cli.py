@@ -34,7 +34,7 @@ def test_db_upgrade_is_safe_to_repeat(runner):
     for _ in range(2):
         result = runner.invoke("db", "upgrade")
         assert result.exit_code == 0
-        assert "database at revision 0004" in result.output
+        assert "database at revision 0005" in result.output
 
 
 def test_stations_import_list_and_export(runner, tmp_path):
