@@ -7,9 +7,10 @@ and English.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from transcription.keywords import Prepared, matches
 
 URGENT = "urgent"
 
@@ -21,29 +22,72 @@ class KeywordRule:
     language: str = "zh"
 
 
+# Chinese single characters (米, 面, 药 …) match only as whole recognised words, so the
+# common compounds that carry the same need are listed beside them (transcription.keywords).
 _DEFAULTS: dict[str, dict[str, list[str]]] = {
     "food": {
         "zh": [
             "米",
+            "大米",
+            "米饭",
             "面",
+            "面条",
+            "面粉",
+            "挂面",
+            "方便面",
             "油",
+            "食用油",
             "菜",
+            "蔬菜",
+            "青菜",
+            "买菜",
             "粮",
+            "粮食",
             "奶",
+            "牛奶",
+            "奶粉",
             "吃的",
             "食物",
             "肉",
+            "猪肉",
             "蛋",
+            "鸡蛋",
             "生活物资",
             "糧",
+            "糧食",
             "麵",
+            "麵條",
+            "麵粉",
             "餸",
-            "食物",
+            "買餸",
+            "雞蛋",
+            "豬肉",
         ],
         "en": ["rice", "food", "flour", "oil", "vegetables", "milk", "groceries", "hungry"],
     },
     "medicine": {
-        "zh": ["药", "买药", "处方", "降压药", "胰岛素", "藥", "買藥", "處方"],
+        "zh": [
+            "药",
+            "买药",
+            "拿药",
+            "开药",
+            "配药",
+            "吃药",
+            "药品",
+            "药物",
+            "药店",
+            "药房",
+            "处方",
+            "降压药",
+            "胰岛素",
+            "藥",
+            "買藥",
+            "拿藥",
+            "食藥",
+            "藥物",
+            "藥房",
+            "處方",
+        ],
         "en": ["medicine", "medication", "prescription", "pills", "insulin", "pharmacy"],
     },
     "medical": {
@@ -64,39 +108,71 @@ _DEFAULTS: dict[str, dict[str, list[str]]] = {
         "en": ["doctor", "hospital", "fever", "dialysis", "clinic", "sick", "emergency room"],
     },
     "emotional": {
-        "zh": ["心理", "焦虑", "失眠", "害怕", "孤独", "抑郁", "情绪", "焦慮", "驚", "孤獨"],
+        "zh": [
+            "心理",
+            "焦虑",
+            "失眠",
+            "害怕",
+            "孤独",
+            "抑郁",
+            "情绪",
+            "惊慌",
+            "焦慮",
+            "驚",
+            "好驚",
+            "驚慌",
+            "孤獨",
+        ],
         "en": ["anxious", "anxiety", "scared", "afraid", "lonely", "depressed", "can't sleep"],
     },
     "policy": {
         "zh": ["核酸", "隔离", "封控", "健康码", "政策", "解封", "隔離", "健康碼"],
         "en": ["quarantine", "lockdown", "covid test", "health code", "policy"],
     },
+    # Urgency moves a ticket to the front of the queue with a one-hour deadline, so only
+    # phrases that name a danger now: not words every caller says ("help me", said by
+    # nearly everyone asking for rice), nor ones that are often minor (出血 and "bleeding"
+    # of gums or a cut finger; heavy or unstoppable bleeding is urgent), nor the names of
+    # conditions elderly callers live with (中风, "heart attack" last year).
     URGENT: {
         "zh": [
             "急救",
+            "救护车",
             "昏迷",
+            "不省人事",
+            "晕倒",
             "呼吸困难",
+            "喘不过气",
             "胸痛",
+            "大出血",
+            "流血不止",
             "自杀",
             "想死",
             "不想活",
-            "晕倒",
-            "出血",
             "救命",
-            "呼吸困難",
-            "自殺",
+            "救護車",
             "暈倒",
+            "呼吸困難",
+            "喘不過氣",
+            "自殺",
         ],
         "en": [
             "ambulance",
             "unconscious",
+            "passed out",
+            "fainted",
             "can't breathe",
+            "cannot breathe",
+            "not breathing",
+            "difficulty breathing",
+            "trouble breathing",
             "chest pain",
+            "heavy bleeding",
+            "bleeding heavily",
+            "won't stop bleeding",
             "suicide",
             "kill myself",
             "want to die",
-            "bleeding",
-            "help me",
         ],
     },
 }
@@ -109,24 +185,14 @@ DEFAULT_RULES: tuple[KeywordRule, ...] = tuple(
 )
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _matches(keyword: str, text: str, spaced: str) -> bool:
-    keyword = _normalise(keyword)
-    if keyword.isascii():
-        # Latin keywords match whole words: "oil" is not in "toilet".
-        return re.search(rf"(?<![a-z']){re.escape(keyword)}(?![a-z'])", spaced) is not None
-    # CJK keywords match anywhere; recognisers may put spaces between characters.
-    return keyword.replace(" ", "") in text
-
-
 def tags_for(text: str, rules: Iterable[KeywordRule] = DEFAULT_RULES) -> set[str]:
-    """Every tag whose keyword occurs in ``text`` (any language's rules apply)."""
-    spaced = _normalise(text)
-    joined = spaced.replace(" ", "")
-    return {rule.tag for rule in rules if rule.keyword and _matches(rule.keyword, joined, spaced)}
+    """Every tag whose keyword occurs in ``text`` as words (any language's rules apply).
+
+    ``text`` is the recogniser's raw output, spaces between Chinese words included; see
+    ``transcription.keywords`` for what counts as an occurrence.
+    """
+    prepared = Prepared.of(text)
+    return {rule.tag for rule in rules if rule.keyword and matches(rule.keyword, prepared)}
 
 
 def is_urgent(tags: Iterable[str]) -> bool:
