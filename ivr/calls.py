@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ivr.menu.engine import CallContext
 from ivr.menu.hours import HoursInvalid, OpeningHours
-from ivr.phone import is_e164
+from ivr.phone import identifies_caller, is_e164
 from models import (
     Call,
     CallDirection,
@@ -45,8 +45,12 @@ def station_for_number(session: Session, number: str) -> Station | None:
 
 
 def caller_for_number(session: Session, number: str) -> Caller | None:
-    """The resident behind ``From``, created on first call; None for withheld numbers."""
-    if not is_e164(number):
+    """The resident behind ``From``, created on first call; None for withheld numbers.
+
+    Twilio's withheld placeholders (``+266696687`` …) look like numbers but stand for many
+    different people: a Caller for one would join strangers' calls into one history.
+    """
+    if not identifies_caller(number):
         return None
     query = select(Caller).where(Caller.phone_number == number)
     caller = session.scalar(query)

@@ -15,7 +15,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from ivr.config import Config
-from ivr.phone import is_e164
+from ivr.phone import identifies_caller, is_e164
 from ivr.ticket_actions import TicketActionInvalid, record_event
 from models import Call, CallDirection, Ticket, TicketEventKind, User, utcnow
 
@@ -41,7 +41,7 @@ def start(
     """Ask Twilio to ring ``worker``; returns the new call's sid. The caller commits."""
     if not worker.phone or not is_e164(worker.phone):
         raise TicketActionInvalid(_l("请先在账户里填写您自己的手机号码（E.164 格式）"))
-    if not is_e164(ticket.caller_number):
+    if not identifies_caller(ticket.caller_number):  # withheld placeholders ring no one
         raise TicketActionInvalid(_l("这位居民的号码无法拨打"))
     if not (config.twilio_account_sid and config.twilio_auth_token):
         raise TicketActionInvalid(_l("未配置 Twilio 账户，无法回电"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.phone import is_withheld
 from ivr.tags import get_tags
 from models import (
     Caller,
@@ -50,10 +51,13 @@ def _open_ticket(session: Session, station_id: int | None, caller: Caller | None
     )
     if caller is not None:
         query = query.where(Ticket.caller_id == caller.id)
-    elif number:
+    elif not is_withheld(number):
+        # No Caller row, but a usable identity (a SIP or client address, say).
         query = query.where(Ticket.caller_number == number)
     else:
-        return None  # an anonymous caller: every call is a case of its own
+        # An anonymous caller (no number, or Twilio's withheld placeholder, which every
+        # such caller shares): every call is a case of its own.
+        return None
     return session.scalars(query.order_by(Ticket.id).limit(1)).first()
 
 
@@ -76,6 +80,8 @@ def open_or_merge_ticket(
     The caller commits.
     """
     station_id = station.id if station is not None else None
+    if caller is not None and is_withheld(caller.phone_number):
+        caller = None  # a Caller made for a placeholder before they were recognised
     due = now + timedelta(minutes=sla_minutes(station, priority))
     event_data = {"source": source.value, **(data or {})}
     for _attempt in range(2):

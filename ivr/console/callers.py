@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ivr.console import bp
 from ivr.console.common import scope
 from ivr.db import get_session
-from ivr.phone import mask
+from ivr.phone import is_withheld, mask
 from models import Call, Caller, Ticket, Voicemail
 
 
@@ -18,7 +18,9 @@ from models import Call, Caller, Ticket, Voicemail
 def caller(caller_id: int) -> str:
     session = get_session()
     row = session.get(Caller, caller_id)
-    if row is None:
+    if row is None or is_withheld(row.phone_number):
+        # A Caller made for a withheld placeholder (+266696687 …) before those were
+        # recognised holds the calls of many strangers: there is no one history to show.
         abort(404)
     tickets = list(
         session.scalars(

@@ -13,14 +13,17 @@ from ivr import ticket_actions as actions
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
 from ivr.db import get_session
-from ivr.phone import mask
+from ivr.phone import is_withheld, mask
 from models import ResolutionCategory, Role, Station, Ticket, User, utcnow
 
 LOW_CONFIDENCE = 0.6
 
 
 def shown_number(ticket: Ticket) -> str:
-    """The caller's number in full only to the worker the ticket is assigned to."""
+    """The caller's number in full only to the worker the ticket is assigned to; nothing
+    for a withheld number, whose placeholder (+266696687 …) is no one's to call back."""
+    if is_withheld(ticket.caller_number):
+        return ""
     if ticket.assignee_id == me().id:
         return ticket.caller_number
     return mask(ticket.caller_number) if ticket.caller_number else ""
@@ -53,6 +56,7 @@ def ticket(ticket_id: int) -> str:
         "console/ticket.html",
         ticket=row,
         number=shown_number(row),
+        caller_history=row.caller is not None and not is_withheld(row.caller.phone_number),
         can_act=scope().can_act_on(row),
         colleagues=colleagues(row),
         stations=list(stations),

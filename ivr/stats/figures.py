@@ -8,7 +8,8 @@ Definitions (the README's glossary says the same, in Chinese and English):
 - *Calls received*: inbound calls at the stations in scope that started in the period;
   *answered* (by a worker), *to voicemail*, *abandoned*: those whose outcome is so.
 - *Person-times*: distinct (station, caller number, local day) over those calls; each call
-  from a withheld number counts as one.
+  from a withheld number (none, not E.164, or a Twilio placeholder such as +266696687,
+  ``ivr.phone.WITHHELD_NUMBERS``) counts as one.
 - *Vulnerable served*, per flag: the person-times of callers carrying that flag.
 - *Voicemails*: created in the period at those stations; *transcription backlog*: of those,
   received or fetched (not yet final) now; *transcription failed*: of those, failed now.

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from ivr.phone import is_e164
+from ivr.phone import identifies_caller
 from ivr.stats.partials import DayPartial
 from ivr.stats.periods import days_in, utc_bounds
 from ivr.stats.raw import as_utc, raw
@@ -118,7 +118,8 @@ def _add_calls(
     ):
         flags[caller_id].append(flag.value)
     # A person-time is a caller (by number) at a station on a local day; a call from a
-    # withheld number cannot be told apart from another, so each counts on its own.
+    # withheld number (none, or one of Twilio's placeholders, which every caller who
+    # withholds theirs shares) cannot be told apart from another, so each counts alone.
     people: dict[tuple[int, date, str], set[str]] = {}
     rows = session.execute(
         select(
@@ -139,7 +140,7 @@ def _add_calls(
         name = OUTCOME_FIELDS.get(outcome)
         if name is not None:
             setattr(partial, name, getattr(partial, name) + 1)
-        who = number if is_e164(number) else f"call-{call_id}"
+        who = number if identifies_caller(number) else f"call-{call_id}"
         people.setdefault((station_id, day, who), set()).update(flags.get(caller_id, ()))
     for (station_id, day, who), caller_flags in people.items():
         if who in seen.get(station_id, ()):

@@ -120,3 +120,37 @@ def test_nothing_is_rolled_up_of_a_day_just_begun(db_session, month):
     assert sorted((r.station_id, r.day) for r in rows) == sorted(
         [(month.b.id, date(2026, 11, 20)), (month.c.id, date(2026, 11, 19))]
     )
+
+
+def test_each_call_from_a_withheld_number_is_its_own_person_time(db_session, month):
+    """Twilio's placeholders (+266696687 is "ANONYMOUS") are shared by every caller who
+    withholds their number: each such call is a person-time, rolled up or read live."""
+    resident = "+8613900000009"
+    for when, number in [
+        ("2026-11-20 00:10:00", "+266696687"),
+        ("2026-11-20 00:20:00", "+266696687"),
+        ("2026-11-20 00:30:00", "+86282452253"),
+        ("2026-11-20 00:40:00", resident),
+    ]:
+        call(db_session, month.a, when, number, CallOutcome.VOICEMAIL)
+    db_session.commit()
+    refresh_rollups(db_session, now=REFRESHED, days=0, backfill=0)
+    row = db_session.get(StationDayFigures, (month.a.id, date(2026, 11, 20)))
+    assert (row.complete, row.person_times, row.people) == (False, 4, [resident])
+    # After the cutoff: the same placeholders again, and the resident again.
+    for when, number in [
+        ("2026-11-20 02:30:00", "+266696687"),
+        ("2026-11-20 02:40:00", "+86282452253"),
+        ("2026-11-20 02:50:00", resident),
+    ]:
+        call(db_session, month.a, when, number, CallOutcome.VOICEMAIL)
+    fresh(db_session)
+    a = resolve_scope(db_session, "station:haizhu-nanzhou")
+    for now in (at("2026-11-20 04:00:00"), at("2026-11-21 04:00:00")):
+        rolled = build_report(db_session, a, NOV_20, now=now)
+        live = build_report(db_session, a, NOV_20, now=now, use_rollups=False)
+        assert rolled.totals == live.totals
+        assert (rolled.totals.calls_received, rolled.totals.person_times) == (7, 6)
+    refresh_rollups(db_session, now=at("2026-11-21 04:00:00"), days=1, backfill=0)
+    closed = db_session.get(StationDayFigures, (month.a.id, date(2026, 11, 20)))
+    assert (closed.complete, closed.person_times) == (True, 6)
