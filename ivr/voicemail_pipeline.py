@@ -290,7 +290,10 @@ def _delete_remote(settings: Settings, recording_sid: str) -> None:
 def _transcribe(
     sessions: sessionmaker[Session], settings: Settings, lease: Lease, job: Job
 ) -> Result:
-    data = (settings.storage_dir / (job.storage_path or "")).read_bytes()
+    stored = settings.storage_dir / (job.storage_path or "")
+    if not job.storage_path or not stored.is_file():
+        return _fail(sessions, lease, "the stored copy of the recording is missing")
+    data = stored.read_bytes()
     try:
         pcm = to_pcm(data)
     except AudioInvalid as exc:

@@ -149,7 +149,13 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         _send(answers, answer)
 
 
+# Decoding is background work: on a machine that also answers webhooks, a decoder must
+# never take the CPU from a process a caller is waiting on.
+DECODER_NICENESS = 10
+
+
 def main() -> None:
+    os.nice(DECODER_NICENESS)
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -127,3 +127,17 @@ def test_periodic_jobs_run_once_per_interval_whoever_schedules_them(app, db_sess
     assert once_per_interval(app, "sweep_voicemails", 3600) is False
     assert once_per_interval(app, "refresh_stats", 3600) is True
     assert fresh(db_session).scalar(select(func.count()).select_from(PeriodicRun)) == 2
+
+
+def test_a_voicemail_whose_stored_file_is_gone_ends_failed_with_the_reason(app, line, db_session):
+    from sqlalchemy import update
+
+    line().recorded("RE" + "9" * 32)
+    db_session.execute(
+        update(Voicemail).values(state=VoicemailState.FETCHED, storage_path="gone/1.wav")
+    )
+    db_session.commit()
+    run_jobs(app)
+    voicemail = fresh(db_session).scalars(select(Voicemail)).one()
+    assert voicemail.state is VoicemailState.FAILED and voicemail.lease_owner is None
+    assert "stored copy of the recording is missing" in voicemail.last_error
