@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
 
 from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Report
 
@@ -238,10 +240,28 @@ def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = N
         for column in sheet.columns:
             longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
             sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 40)
-    if created is not None:  # the same report gives the same file
-        book.properties.created = book.properties.modified = created.replace(tzinfo=None)
+    if created is None:
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    # The same report gives the same file: the document's times, and the zip entries'
+    # (which the zip writer would stamp with the second it wrote them).
+    book.properties.created = book.properties.modified = created.replace(tzinfo=None)
     out = io.BytesIO()
-    book.save(out)
+    # ExcelWriter rather than book.save(), which stamps "modified" with the clock.
+    ExcelWriter(book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)).save()
+    return _stamp_zip_entries(out.getvalue(), created)
+
+
+def _stamp_zip_entries(data: bytes, when: datetime) -> bytes:
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            copy = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            copy.compress_type = entry.compress_type
+            copy.external_attr = entry.external_attr
+            target.writestr(copy, source.read(entry))
     return out.getvalue()
 
 
