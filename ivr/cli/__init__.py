@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup, ScriptInfo
 
@@ -50,4 +52,15 @@ for command in (
 
 
 def main() -> None:
-    cli.main(obj=ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False))
+    from ivr.cli.errors import schema_missing
+
+    try:
+        cli.main(
+            obj=ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False),
+            standalone_mode=True,
+        )
+    except Exception as exc:
+        if not schema_missing(exc):
+            raise
+        click.echo("Error: the database has no tables yet: run `ivr db upgrade` first", err=True)
+        sys.exit(1)

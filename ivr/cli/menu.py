@@ -37,13 +37,41 @@ def menu() -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @with_appcontext
 def validate_command(file) -> None:  # type: ignore[no-untyped-def]
+    stations = _known_stations_if_any()
     try:
-        parsed = parse_menu(file.read(), known_stations=known_station_codes(get_session()))
+        parsed = parse_menu(file.read(), known_stations=stations)
     except MenuInvalid as exc:
         raise _report_invalid(file.name, exc) from None
     for warning in parsed.warnings:
         click.echo(f"{file.name}: warning: {warning}", err=True)
     click.echo(f"{file.name}: valid, {len(parsed.menu.nodes)} nodes")
+    if stations is None:
+        click.echo(
+            f"{file.name}: transfers to other stations not checked: no database "
+            "(run `ivr db upgrade` and load the stations to check them)",
+            err=True,
+        )
+
+
+def _known_stations_if_any() -> set[str] | None:
+    """The station codes a transfer may name; None when there is no database to ask (a
+    file can be validated before anything is installed)."""
+    from ivr.cli.errors import schema_missing
+
+    session = get_session()
+    try:
+        return set(known_station_codes(session))
+    except Exception as exc:
+        session.rollback()
+        if schema_missing(exc) or _unreachable(exc):
+            return None
+        raise
+
+
+def _unreachable(exc: BaseException) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError)
 
 
 @menu.command(

@@ -137,3 +137,30 @@ def test_demo_seeds_once(runner, db_session):
     tickets = db_session.scalars(select(Ticket)).all()
     assert len(tickets) == int(made.group(3))
     assert all(t.caller_id and t.due_at > t.opened_at and t.events for t in tickets)
+
+
+def test_before_db_upgrade_a_menu_file_validates_and_other_commands_say_what_to_do(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    menu = tmp_path / "menu.yaml"
+    menu.write_text(
+        "start: a\nlanguages: [zh]\nnodes:\n  a:\n    kind: hangup\n    prompt: {zh: 再见}\n"
+    )
+    env = {**os.environ, "IVR_INSTANCE_DIR": str(tmp_path / "instance")}
+    env.pop("IVR_DATABASE_URL", None)
+
+    def ivr(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ivr.cli", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, cwd=tmp_path)
+
+    validated = ivr("menu", "validate", str(menu))
+    assert validated.returncode == 0, validated.stderr
+    assert "valid, 1 nodes" in validated.stdout
+    assert "transfers to other stations not checked: no database" in validated.stderr
+    listed = ivr("stations", "list")
+    assert listed.returncode == 1
+    assert (
+        listed.stderr.strip() == "Error: the database has no tables yet: run `ivr db upgrade` first"
+    )
