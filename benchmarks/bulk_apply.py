@@ -36,10 +36,10 @@ from sqlalchemy import select
 from ivr import create_app
 from ivr.cli import cli
 from ivr.db import get_session
-from ivr.menu.template import default_menu, default_menu_yaml
-from ivr.menu_rollout import Outcome, apply_notice, apply_template
-from ivr.menu_templates import save_template
-from ivr.menus import save_version
+from ivr.menus.default_menu import default_menu, default_menu_yaml
+from ivr.menus.rollout import Outcome, apply_notice, apply_template
+from ivr.menus.templates import save_template
+from ivr.menus.versions import save_version
 from models import Station, User
 
 TARGET_SECONDS = 5.0

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.api.tokens import issue_token
-from ivr.users import create_user
+from ivr.stations.users import create_user
 from models import Role, utcnow
 from models.db import make_engine
 from models.migrate import upgrade

@@ -33,10 +33,10 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
             "checked and anyone can forge calls. Never run like this in production."
         )
 
-    from ivr import admin, api, console, db, health, queue, stats, voice
+    from ivr import admin, api, console, db, health, jobs, stats, voice
 
     db.init_app(app)
-    queue.init_app(app)
+    jobs.init_app(app)
     health.init_app(app)
     voice.init_app(app)
     api.init_app(app)

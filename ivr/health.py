@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
 from ivr.db import database
-from ivr.queue import get_huey, queue_status
+from ivr.jobs import get_huey, queue_status
 from models.migrate import current_revision, head_revision
 from transcription.registry import ModelRegistry
 

@@ -20,10 +20,9 @@ from ivr.admin import bp
 from ivr.admin.access import multi_station_required
 from ivr.console.common import audit, me, scope
 from ivr.db import get_session
-from ivr.menu.merge import Placement
-from ivr.menu.template import default_menu_yaml
-from ivr.menu.validate import MenuInvalid
-from ivr.menu_rollout import (
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.merge import Placement
+from ivr.menus.rollout import (
     Outcome,
     StationResult,
     apply_notice,
@@ -31,7 +30,8 @@ from ivr.menu_rollout import (
     notice_problems,
     withdraw_notice,
 )
-from ivr.menu_templates import TemplateInvalid, list_templates, save_template
+from ivr.menus.templates import TemplateInvalid, list_templates, save_template
+from ivr.menus.validate import MenuInvalid
 from models import MenuTemplate, Station
 
 NOTICE_LANGUAGES = (("zh", _l("普通话")), ("yue", _l("粤语")), ("en", _l("英语")))

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 
 from ivr.admin import bp
 from ivr.admin.access import admin_required, station_or_404
-from ivr.admin.test_call import source_label
+from ivr.admin.rehearsal import source_label
 from ivr.db import get_session
-from ivr.menu.diagram import Labels, draw
-from ivr.menu_sources import menu_sources, pick_source
+from ivr.menus.diagram import Labels, draw
+from ivr.menus.sources import menu_sources, pick_source
 
 LANGUAGE_NAMES = {"zh": "普通话", "yue": "廣東話", "en": "English"}
 

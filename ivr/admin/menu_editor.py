@@ -17,21 +17,21 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ivr import menu_drafts as drafts
 from ivr.admin import bp
 from ivr.admin.access import admin_required, audit_change, station_or_404
 from ivr.admin.menu_history import stale_message, version_status
 from ivr.console.common import me
 from ivr.db import get_session
-from ivr.menu.document import FORWARD_STRATEGIES, PRIORITIES
-from ivr.menu.locate import locate
-from ivr.menu.node_fields import KIND_FIELDS
-from ivr.menu.validate import MenuInvalid
-from ivr.prompt_library import prompt_names
+from ivr.menus import drafts
+from ivr.menus.document import FORWARD_STRATEGIES, PRIORITIES
+from ivr.menus.locate import locate
+from ivr.menus.node_fields import KIND_FIELDS
+from ivr.menus.prompts import prompt_names
+from ivr.menus.validate import MenuInvalid
 from models import Station
 
 try:
-    from ivr.menu.voices import VOICES
+    from ivr.menus.voices import VOICES
 except ImportError:  # the voice list is optional: without it any Twilio voice name is typed
     VOICES = None  # type: ignore[assignment]
 

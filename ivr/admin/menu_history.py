@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ivr import menu_drafts as drafts
 from ivr.admin import bp
 from ivr.admin.access import admin_required, audit_change, station_or_404
 from ivr.console.common import me
 from ivr.console.labels import local_time
 from ivr.db import get_session
-from ivr.menu.diff import MenuDiff, diff
-from ivr.menu.validate import MenuInvalid
-from ivr.menus import published_version
+from ivr.menus import drafts
+from ivr.menus.diff import MenuDiff, diff
+from ivr.menus.validate import MenuInvalid
+from ivr.menus.versions import published_version
 from models import MenuStatus, MenuTemplate, MenuVersion, Station, User
 
 

@@ -22,8 +22,7 @@ from ivr.admin import bp
 from ivr.admin.access import admin_required, audit_change, station_or_404
 from ivr.console.common import me
 from ivr.db import get_session
-from ivr.menu.voices import VOICES
-from ivr.prompt_library import (
+from ivr.menus.prompts import (
     MAX_SECONDS,
     MIN_SECONDS,
     NAME_CHARS,
@@ -37,6 +36,7 @@ from ivr.prompt_library import (
     normalise_name,
     save_prompt,
 )
+from ivr.menus.voices import VOICES
 from models import PromptFile, Station, User
 
 # Room for the multipart framing and the small fields around the file itself.

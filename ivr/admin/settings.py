@@ -32,10 +32,10 @@ from ivr.admin.settings_forms import (
     read_hours,
     read_profile,
 )
-from ivr.calls import call_context
+from ivr.calls.log import call_context
 from ivr.console.labels import local_time
 from ivr.db import get_session
-from ivr.menu.hours import WEEKDAYS
+from ivr.menus.hours import WEEKDAYS
 from models import AuditLog, Station, User, utcnow
 
 

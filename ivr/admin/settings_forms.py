@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from ivr.menu.hours import WEEKDAYS, HoursInvalid, OpeningHours
+from ivr.menus.hours import WEEKDAYS, HoursInvalid, OpeningHours
 from ivr.phone import is_e164
-from ivr.tags import CATALOGUE
+from ivr.tickets.tags import CATALOGUE
 
 Form = MultiDict[str, str]
 Errors = dict[str, str]

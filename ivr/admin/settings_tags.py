@@ -36,7 +36,7 @@ from ivr.admin.settings_forms import (
     read_sla,
 )
 from ivr.db import get_session
-from ivr.tags import CATALOGUE, get_tags
+from ivr.tickets.tags import CATALOGUE, get_tags
 from models import Station, Tag, TagRule
 from transcription.tagging import DEFAULT_RULES
 

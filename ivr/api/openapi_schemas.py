@@ -6,7 +6,7 @@ from typing import Any
 
 from ivr.stats.report import CATEGORIES as STATS_CATEGORIES
 from ivr.stats.report import VULNERABILITIES as STATS_VULNERABILITIES
-from ivr.ticket_actions import MAX_NOTE, MAX_TAGS
+from ivr.tickets.actions import MAX_NOTE, MAX_TAGS
 from models import (
     CallDirection,
     CallOutcome,

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.api.errors import not_found
-from ivr.scope import Scope
+from ivr.tickets.scope import Scope
 from models import Call, Station, Ticket, User, Voicemail
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a larger one is simply not there

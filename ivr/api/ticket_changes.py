@@ -1,4 +1,4 @@
-"""``PATCH /tickets/{id}`` and notes: read the body, then call ``ivr.ticket_actions``.
+"""``PATCH /tickets/{id}`` and notes: read the body, then call ``ivr.tickets.actions``.
 
 Changes apply in one transaction, in a fixed order (tags, assignee, status), so a
 resolution records the ticket as it was finally left; any refusal changes nothing.
@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr import ticket_actions
 from ivr.api.bodies import choice, integer, string_list, text
 from ivr.api.errors import ApiError, invalid_field
-from ivr.ticket_actions import MAX_NOTE, MAX_TAGS, TAG_CODE, TicketActionInvalid
-from ivr.users import USERNAME
+from ivr.stations.users import USERNAME
+from ivr.tickets import actions as ticket_actions
+from ivr.tickets.actions import MAX_NOTE, MAX_TAGS, TAG_CODE, TicketActionInvalid
 from models import ResolutionCategory, Ticket, TicketStatus, User
 
 PATCH_FIELDS = {

@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from ivr.api.pagination import decode_cursor
 from ivr.api.params import Query
 from ivr.api.scoped import STATION_CODE
-from ivr.scope import Scope
-from ivr.ticket_actions import TAG_CODE
-from ivr.users import USERNAME
+from ivr.stations.users import USERNAME
+from ivr.tickets.actions import TAG_CODE
+from ivr.tickets.scope import Scope
 from models import Priority, Station, Tag, Ticket, TicketStatus, User
 
 LISTING = "tickets"

@@ -19,7 +19,7 @@ from ivr.api.ticket_changes import NOTE_FIELDS, PATCH_FIELDS, apply_change, read
 from ivr.api.ticket_filters import LISTING, PARAMETERS, read_filters, tickets_query
 from ivr.api.tokens import current_scope, current_user
 from ivr.db import get_session
-from ivr.ticket_actions import TicketActionInvalid, TicketConflict, add_note
+from ivr.tickets.actions import TicketActionInvalid, TicketConflict, add_note
 from models import Ticket, TicketEvent, User, Voicemail, utcnow
 
 CONFLICT_MESSAGE = "这张工单刚被其他人修改过，请重新读取后再试"

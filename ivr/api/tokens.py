@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ivr.api import bp
 from ivr.api.errors import ApiError
 from ivr.db import get_session
-from ivr.scope import Scope
+from ivr.tickets.scope import Scope
 from models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "ivr_"

@@ -12,7 +12,7 @@ from ivr.api.params import Query
 from ivr.api.scoped import station_codes, voicemail_or_404
 from ivr.api.tokens import current_scope, current_token, current_user
 from ivr.db import get_session
-from ivr.playback import send_recording, starts_playback, stored_recording
+from ivr.voicemails.playback import send_recording, starts_playback, stored_recording
 from models import AuditLog, Voicemail, utcnow
 
 

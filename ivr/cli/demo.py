@@ -8,12 +8,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ivr.cli.demo_activity import add_demo_activity
 from ivr.db import database, get_session
-from ivr.demo_activity import add_demo_activity
-from ivr.menu.template import default_menu_yaml
-from ivr.menus import save_version
-from ivr.station_registry import import_districts, import_stations
-from ivr.users import create_user
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.versions import save_version
+from ivr.stations.registry import import_districts, import_stations
+from ivr.stations.users import create_user
 from models import MenuVersion, Role, Station, User, utcnow
 from models.migrate import upgrade
 

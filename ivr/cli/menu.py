@@ -8,10 +8,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.db import get_session
-from ivr.menu.outline import outline
-from ivr.menu.validate import MenuInvalid, parse_menu
-from ivr.menus import known_station_codes, load_menu, menu_ref_for, save_version
-from ivr.simulate import simulate_call
+from ivr.menus.outline import outline
+from ivr.menus.simulate import simulate_call
+from ivr.menus.validate import MenuInvalid, parse_menu
+from ivr.menus.versions import known_station_codes, load_menu, menu_ref_for, save_version
 from models import Station
 
 

@@ -9,9 +9,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ivr.csv_rows import CsvInvalid
 from ivr.db import get_session
-from ivr.station_registry import (
+from ivr.stations.csv_rows import CsvInvalid
+from ivr.stations.registry import (
     export_districts,
     export_stations,
     import_districts,

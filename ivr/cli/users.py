@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.db import get_session
-from ivr.users import UserInvalid, create_user
+from ivr.stations.users import UserInvalid, create_user
 from models import Role, User
 
 

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ivr.queue import get_huey
+from ivr.jobs import get_huey
 
 SPOOL_REPLAY_SECONDS = 5.0
 
@@ -60,7 +60,7 @@ def _replay_spool_forever(app: Flask) -> None:
     spool is local to the host, while any consumer anywhere may run a queued job."""
     from ivr.voice.spooled import replay, spool_for
 
-    log = logging.getLogger("ivr.spool")
+    log = logging.getLogger("ivr.voice.spool")
     while True:
         try:
             if spool_for(app).has_records():

@@ -9,8 +9,9 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 
 def init_app(app: Flask) -> None:
-    from ivr import auth, i18n
+    from ivr import i18n
     from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+    from ivr.stations import sign_in as auth
 
     auth.init_app(app)
     i18n.init_app(app)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ivr.console import bp
 from ivr.console.common import audit, voicemail_or_404
 from ivr.db import get_session
-from ivr.playback import send_recording, starts_playback, stored_recording
+from ivr.voicemails.playback import send_recording, starts_playback, stored_recording
 
 
 @bp.get("/voicemails/<int:voicemail_id>/audio")

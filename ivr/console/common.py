@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ivr.db import get_session
-from ivr.scope import Scope
+from ivr.tickets.scope import Scope
 from models import AuditLog, Ticket, User, Voicemail, utcnow
 
 

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ivr.auth import LoginRefused, SignedIn, authenticate, logout_everywhere
 from ivr.console import bp
 from ivr.console.common import me
 from ivr.db import get_session
 from ivr.i18n import LANGUAGES
+from ivr.stations.sign_in import LoginRefused, SignedIn, authenticate, logout_everywhere
 from models import utcnow
 
 

@@ -8,12 +8,12 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ivr import click_to_call
-from ivr import ticket_actions as actions
+from ivr.calls import click_to_call
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
 from ivr.db import get_session
 from ivr.phone import is_withheld, mask
+from ivr.tickets import actions
 from models import ResolutionCategory, Role, Station, Ticket, User, utcnow
 
 LOW_CONFIDENCE = 0.6

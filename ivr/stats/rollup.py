@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ivr.calls import FINAL_STATUSES
+from ivr.calls.log import FINAL_STATUSES
 from ivr.stats.live import StationRef, by_timezone, compute_partials
 from ivr.stats.periods import day_start, local_today
 from ivr.stats.stored import write

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ivr.scope import Scope
 from ivr.stats.report import ReportScope
+from ivr.tickets.scope import Scope
 from models import District, Role, Station
 
 CITY_NAME_ZH = "广州市"

@@ -7,9 +7,10 @@ import logging
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import calls, click_to_call
+from ivr.calls import click_to_call
+from ivr.calls import log as calls
 from ivr.db import get_session
-from ivr.menu.document import DEFAULT_VOICES
+from ivr.menus.document import DEFAULT_VOICES
 from ivr.voice import bp
 from ivr.voice.turn import form_field, voice_urls, xml
 from ivr.voice.twiml import VoiceUrls

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr.db import get_session
-from ivr.prompt_library import stored_path
+from ivr.menus.prompts import stored_path
 from models import MenuVersion, PromptFile, Station
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")

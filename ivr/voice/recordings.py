@@ -11,16 +11,18 @@ import logging
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import calls, menus, voicemails
-from ivr.menu import engine
-from ivr.menu.document import VoicemailNode
-from ivr.menu.engine import MenuPositionInvalid, Position
-from ivr.tasks import enqueue_voicemail
+from ivr.calls import log as calls
+from ivr.jobs import enqueue_voicemail
+from ivr.menus import engine
+from ivr.menus import versions as menus
+from ivr.menus.document import VoicemailNode
+from ivr.menus.engine import MenuPositionInvalid, Position
 from ivr.voice import bp
 from ivr.voice.spooled import keep_for_later
 from ivr.voice.turn import Turn, form_field, load_call_menu, voice_endpoint, xml
 from ivr.voice.twiml import message_kept
-from ivr.voicemails import RecordingReport
+from ivr.voicemails import ingest as voicemails
+from ivr.voicemails.ingest import RecordingReport
 from models import CallOutcome, VoicemailState
 
 log = logging.getLogger(__name__)

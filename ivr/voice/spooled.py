@@ -1,5 +1,5 @@
 """Webhooks and the spool: keep what Twilio said when the database cannot take it, and
-feed it back through the same code once the database answers (see :mod:`ivr.spool`).
+feed it back through the same code once the database answers (see :mod:`ivr.voice.spool`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import exc as sa_exc
 
 from ivr.db import get_session
-from ivr.spool import Record, ReplayResult, Spool
 from ivr.voice import bp
+from ivr.voice.spool import Record, ReplayResult, Spool
 from ivr.voice.turn import form_field, request_key, webhook_now
 
 log = logging.getLogger(__name__)

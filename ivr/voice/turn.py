@@ -16,11 +16,12 @@ from flask import Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr import calls, menus
+from ivr.calls import log as calls
 from ivr.db import get_session
-from ivr.menu import engine
-from ivr.menu.document import Menu
-from ivr.menu.engine import MenuPositionInvalid, Position, Step, Transfer
+from ivr.menus import engine
+from ivr.menus import versions as menus
+from ivr.menus.document import Menu
+from ivr.menus.engine import MenuPositionInvalid, Position, Step, Transfer
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render
 from models import Call, CallOutcome, Station, utcnow
 

@@ -7,8 +7,8 @@ from urllib.parse import quote, urlencode
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.menu.document import DEFAULT_VOICES
-from ivr.menu.engine import Dial, Gather, Hangup, Play, Position, Record, Say, Speech, Step
+from ivr.menus.document import DEFAULT_VOICES
+from ivr.menus.engine import Dial, Gather, Hangup, Play, Position, Record, Say, Speech, Step
 
 
 class VoiceUrls:

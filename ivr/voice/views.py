@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import calls
+from ivr.calls import log as calls
 from ivr.db import get_session
-from ivr.menu import engine
-from ivr.tickets import open_or_merge_ticket
+from ivr.menus import engine
+from ivr.tickets.cases import open_or_merge_ticket
 from ivr.voice import bp
 from ivr.voice.spooled import keep_for_later
 from ivr.voice.turn import Turn, form_field, request_key, voice_endpoint, webhook_now, xml

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ivr.menu_drafts import versions
-from ivr.menus import published_version
+from ivr.menus.drafts import versions
+from ivr.menus.versions import published_version
 from tests.browser.conftest import sign_in
 from tests.conftest import fresh
 from tests.ivr.admin.conftest import admin_world  # noqa: F401 - the shared fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ivr.menus import save_version
+from ivr.menus.versions import save_version
 from models import Call, Voicemail
 from tests.browser.conftest import sign_in
 from tests.conftest import fresh

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ivr.cli import cli
-from ivr.users import verify_password
+from ivr.stations.users import verify_password
 from models import Call, Role, Station, Ticket, User, Voicemail
 
 DEMO = files("ivr") / "demo_data"

@@ -2,7 +2,7 @@ from importlib.resources import files
 
 import pytest
 
-from ivr.menu.template import default_menu_yaml
+from ivr.menus.default_menu import default_menu_yaml
 
 DEMO = files("ivr") / "demo_data"
 GOOD = """start: hello

@@ -1,6 +1,6 @@
 import pytest
 
-from ivr.recordings import (
+from ivr.voicemails.recordings import (
     RecordingNotReady,
     RecordingRefused,
     RecordingUnavailable,

@@ -3,8 +3,8 @@ from importlib.resources import files
 import pytest
 from sqlalchemy import func, select
 
-from ivr.csv_rows import CsvInvalid
-from ivr.station_registry import (
+from ivr.stations.csv_rows import CsvInvalid
+from ivr.stations.registry import (
     export_stations,
     import_districts,
     import_stations,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.users import create_user
+from ivr.stations.users import create_user
 from models import Role
 from tests.ivr.console.conftest import (  # noqa: F401 - fixtures shared with the console
     PASSWORD,

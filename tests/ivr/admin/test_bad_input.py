@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ivr.menu import MenuInvalid, parse_menu
-from ivr.menu.template import default_menu
+from ivr.menus import MenuInvalid, parse_menu
+from ivr.menus.default_menu import default_menu
 from models import MenuVersion
 from tests.conftest import fresh
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from ivr.menu.template import default_menu, default_menu_yaml
-from ivr.menus import save_version
+from ivr.menus.default_menu import default_menu, default_menu_yaml
+from ivr.menus.versions import save_version
 from models import AuditLog, MenuStatus, MenuTemplate, MenuVersion
 from tests.conftest import fresh
 from tests.ivr.voice.helpers import Twiml

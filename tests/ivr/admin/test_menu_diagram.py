@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.menus import save_version
+from ivr.menus.versions import save_version
 from models import MenuStatus, MenuVersion
 
 LIVE = """\

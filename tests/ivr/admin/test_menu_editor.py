@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr.menu.template import default_menu_yaml
-from ivr.menus import published_version
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.versions import published_version
 from models import AuditLog, MenuStatus, MenuVersion
 from tests.conftest import Twilio, fresh
 from tests.ivr.voice.helpers import Twiml

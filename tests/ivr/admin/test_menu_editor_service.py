@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ivr import menu_drafts as drafts
-from ivr.menu.fields import MenuProblem
-from ivr.menu.locate import locate, split_path
-from ivr.menu.template import default_menu_yaml
-from ivr.menu.validate import MenuInvalid
-from ivr.menus import published_version
+from ivr.menus import drafts
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.fields import MenuProblem
+from ivr.menus.locate import locate, split_path
+from ivr.menus.validate import MenuInvalid
+from ivr.menus.versions import published_version
 from models import MenuStatus, MenuTemplate, PromptFile, Role
 from tests import factories
 

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ivr.menu.validate import MenuInvalid
-from ivr.menus import save_version
-from ivr.prompt_library import (
+from ivr.menus.prompts import (
     PromptNameInvalid,
     PromptRejected,
     convert_prompt,
@@ -20,6 +18,8 @@ from ivr.prompt_library import (
     prompt_names,
     save_prompt,
 )
+from ivr.menus.validate import MenuInvalid
+from ivr.menus.versions import save_version
 from models import AuditLog, MenuVersion, PromptFile
 from tests.conftest import fresh
 from tests.ivr.console.conftest import Browser
@@ -163,7 +163,7 @@ def test_size_is_checked_before_any_decoding():
     ],
 )
 def test_names_are_normalised_to_what_menus_may_play(typed, name):
-    from ivr.menu.fields import PLAY_FILE
+    from ivr.menus.fields import PLAY_FILE
 
     assert normalise_name(typed) == name
     assert PLAY_FILE.fullmatch(name)
@@ -493,8 +493,8 @@ def test_the_page_offers_text_to_speech_voices_for_the_station_s_languages(
 
 
 def test_voices_speak_the_menu_language_s_say_language():
-    from ivr.menu.document import DEFAULT_VOICES
-    from ivr.menu.voices import VOICES
+    from ivr.menus.document import DEFAULT_VOICES
+    from ivr.menus.voices import VOICES
 
     assert set(VOICES) == set(DEFAULT_VOICES)
     for language, choices in VOICES.items():

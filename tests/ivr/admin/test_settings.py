@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.admin.settings import SettingsStale, save_settings
-from ivr.calls import call_context
+from ivr.calls.log import call_context
 from ivr.db import get_session
 from models import AuditLog, Station
 from tests.conftest import fresh

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from ivr.calls import call_context
+from ivr.calls.log import call_context
 from models import OnDutyPhone
 from tests.ivr.admin.test_settings import audits, field_error, station, url
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr.tags import get_tags
-from ivr.voicemail_pipeline import keyword_rules
+from ivr.tickets.tags import get_tags
+from ivr.voicemails.pipeline import keyword_rules
 from models import TagRule
 from tests.conftest import fresh
 from tests.ivr.admin.test_settings import audits, field_error, station, url

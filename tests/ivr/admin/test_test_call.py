@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from ivr import test_call
-from ivr.menus import save_version
+from ivr.menus import rehearsal as test_call
+from ivr.menus.versions import save_version
 from models import (
     AuditLog,
     Call,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr.tags import get_tags
+from ivr.tickets.tags import get_tags
 from models import ResolutionCategory, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tests import factories
 from tests.conftest import fresh

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ivr.tags import get_tags
+from ivr.tickets.tags import get_tags
 from models import Priority, TicketStatus, utcnow
 from tests import factories
 from tests.ivr.api.conftest import error_code

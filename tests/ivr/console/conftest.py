@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from ivr.users import create_user
+from ivr.stations.users import create_user
 from models import (
     Caller,
     CallerVulnerability,

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ivr.menu.diagram import Labels, draw
-from ivr.menu.template import default_menu_yaml
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.diagram import Labels, draw
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ivr.menu.diff import DiffLine, NodeChange, diff, node_summary, unified_lines
-from ivr.menu.template import default_menu_yaml
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.diff import DiffLine, NodeChange, diff, node_summary, unified_lines
 
 OLD = """start: main
 languages: [zh]

@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr.menu import engine
-from ivr.menu.engine import CallContext, Dial, Gather, Hangup, MenuLoop, Position, Record
-from ivr.menu.hours import OpeningHours
-from ivr.menu.template import default_menu_yaml
-from ivr.menu.validate import parse_menu
+from ivr.menus import engine
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.engine import CallContext, Dial, Gather, Hangup, MenuLoop, Position, Record
+from ivr.menus.hours import OpeningHours
+from ivr.menus.validate import parse_menu
 
 NOW = datetime(2022, 4, 11, 2, 0, tzinfo=UTC)
 
@@ -88,7 +88,7 @@ def test_positions_the_menu_does_not_have_are_refused(menu):
 def test_a_loop_that_slipped_past_validation_cannot_trap_a_caller(menu):
     from dataclasses import replace
 
-    from ivr.menu.document import MessageNode
+    from ivr.menus.document import MessageNode
 
     a = MessageNode(id="a", next="b")
     b = MessageNode(id="b", next="a")
@@ -100,7 +100,7 @@ def test_a_loop_that_slipped_past_validation_cannot_trap_a_caller(menu):
 def test_forwards_that_ring_nobody_in_a_circle_cannot_recurse_forever(menu):
     from dataclasses import replace
 
-    from ivr.menu.document import ForwardNode
+    from ivr.menus.document import ForwardNode
 
     f1 = ForwardNode(id="f1", no_answer="f2")
     f2 = ForwardNode(id="f2", no_answer="f1")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ivr.menu import graph
-from ivr.menu.document import (
+from ivr.menus import graph
+from ivr.menus.document import (
     AnyNode,
     ForwardNode,
     HangupNode,

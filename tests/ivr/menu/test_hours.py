@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr.menu.hours import HoursInvalid, OpeningHours
+from ivr.menus.hours import HoursInvalid, OpeningHours
 
 WEEKDAYS_9_TO_6 = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 

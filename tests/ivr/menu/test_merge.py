@@ -10,15 +10,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.menu import parse_menu
-from ivr.menu.merge import (
+from ivr.menus import parse_menu
+from ivr.menus.default_menu import default_menu
+from ivr.menus.merge import (
     NoticeInvalid,
     for_languages,
     place_notice,
     remove_notice,
     three_way,
 )
-from ivr.menu.template import default_menu
 
 LANGS = ["zh", "yue", "en"]
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ivr.menu import (
+from ivr.menus import (
     ForwardNode,
     HangupNode,
     HoursNode,
@@ -25,7 +25,7 @@ from ivr.menu import (
     parse_menu,
     validate_document,
 )
-from ivr.menu.template import UNASSIGNED_MENU, default_menu_yaml
+from ivr.menus.default_menu import UNASSIGNED_MENU, default_menu_yaml
 
 FULL = """\
 start: choose_language

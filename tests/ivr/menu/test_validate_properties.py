@@ -8,8 +8,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.menu import DTMF_KEYS, MenuInvalid, ParsedMenu, Prompt, parse_menu, validate_document
-from ivr.menu.graph import edges
+from ivr.menus import DTMF_KEYS, MenuInvalid, ParsedMenu, Prompt, parse_menu, validate_document
+from ivr.menus.graph import edges
 
 SETTINGS = settings(max_examples=200, deadline=None)
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.stations.users import create_user
 from ivr.stats.report import (
     CATEGORIES,
     VULNERABILITIES,
@@ -21,7 +22,6 @@ from ivr.stats.report import (
     ReportScope,
     Row,
 )
-from ivr.users import create_user
 from models import CallDirection, CallOutcome, Role, utcnow
 from tests import factories
 from tests.ivr.console.conftest import (  # noqa: F401 - fixtures shared with the console

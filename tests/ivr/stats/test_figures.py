@@ -18,9 +18,9 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from ivr.scope import Scope
 from ivr.stats.figures import build_report, resolve_scope
 from ivr.stats.report import Durations, Period
+from ivr.tickets.scope import Scope
 from models import (
     CallDirection,
     Caller,

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ivr.scope import Scope
 from ivr.stats.figures import ScopeNotAllowed, ScopeNotFound, default_scope, resolve_scope
+from ivr.tickets.scope import Scope
 from models import Role
 from tests.ivr.stats.test_figures import build_month
 

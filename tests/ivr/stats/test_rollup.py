@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ivr.jobs import refresh_statistics
 from ivr.stats.figures import build_report, resolve_scope
 from ivr.stats.report import Period
 from ivr.stats.rollup import refresh_rollups
-from ivr.tasks import refresh_statistics
 from models import StationDayFigures, Ticket, TicketEvent, TicketEventKind
 from tests.conftest import fresh
 from tests.ivr.stats.test_figures import NOVEMBER, NOW, at, build_month
@@ -142,7 +142,7 @@ def test_the_command_and_the_periodic_task_refresh(app, runner, db_session, mont
     fresh(db_session)
     result = refresh_statistics(app)
     assert result.station_days == rows_stored(fresh(db_session)) > 0
-    task = app.extensions["ivr.tasks"].refresh_stats
+    task = app.extensions["ivr.jobs"].refresh_stats
     assert task.name == "ivr.refresh_stats"
     assert "station-days" in task.call_local()
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.menu.template import default_menu_yaml
-from ivr.menus import save_version
+from ivr.menus.default_menu import default_menu_yaml
+from ivr.menus.versions import save_version
 from models import OnDutyPhone
 from tests import factories
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr.menus import save_version
+from ivr.menus.versions import save_version
 from models import Call, CallEvent, CallOutcome, MenuVersion, Ticket
 from tests.conftest import fresh
 from tests.ivr.voice.conftest import HOTLINE, OTHER_HOTLINE, RESIDENT
@@ -137,7 +137,7 @@ def test_an_unknown_number_hears_a_polite_message_and_can_leave_a_voicemail(call
 
 
 def test_transfer_hands_the_caller_to_another_station(station, other_station, call, db_session):
-    from ivr.menus import save_version
+    from ivr.menus.versions import save_version
 
     document = """
 start: hello
@@ -163,7 +163,7 @@ nodes:
 
 def test_a_menu_published_mid_call_does_not_change_the_call(station, call, db_session):
     first = Twiml.of(call())
-    from ivr.menus import save_version
+    from ivr.menus.versions import save_version
 
     save_version(
         db_session,

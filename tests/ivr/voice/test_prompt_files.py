@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ivr.menus import save_version
-from ivr.prompt_library import convert_prompt, save_prompt
+from ivr.menus.prompts import convert_prompt, save_prompt
+from ivr.menus.versions import save_version
 from ivr.voice.twiml import VoiceUrls
 from models import MenuVersion
 from tests.conftest import PUBLIC_URL

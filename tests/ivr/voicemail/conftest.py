@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.menus import save_version
+from ivr.menus.versions import save_version
 from models import Caller, CallerVulnerability, Vulnerability
 from tests import factories
 from tests.fakes.media_server import Answer, MediaServer

@@ -9,8 +9,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ivr.spool import Spool
-from ivr.tasks import once_per_interval
+from ivr.jobs import once_per_interval
+from ivr.voice.spool import Spool
 from ivr.voice.spooled import replay
 from models import Call, CallOutcome, Ticket, Voicemail, VoicemailState
 from tests.conftest import fresh

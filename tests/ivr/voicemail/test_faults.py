@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from ivr.tasks import sweep
+from ivr.jobs import sweep
 from models import Ticket, TicketEventKind, Voicemail, VoicemailState, utcnow
 from tests.conftest import app_env, fresh
 from tests.fakes.media_server import Answer, MediaServer
@@ -163,9 +163,9 @@ def test_the_sweep_recovers_a_voicemail_whose_job_was_lost(
     call.recorded(sid, url=call.serve(sid, Answer(200, speech)))
     huey.flush()  # the queue lost it (a Redis restart, a consumer that died holding it)
     assert huey.pending_count() == 0
-    assert sweep(app, app.extensions["ivr.tasks"].process_voicemail) == 1
+    assert sweep(app, app.extensions["ivr.jobs"].process_voicemail) == 1
     assert run_jobs(app) == ["transcribed"]
-    assert sweep(app, app.extensions["ivr.tasks"].process_voicemail) == 0
+    assert sweep(app, app.extensions["ivr.jobs"].process_voicemail) == 0
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -211,13 +211,13 @@ def test_a_worker_killed_mid_job_is_recovered_by_the_sweep(
     assert stuck.state is VoicemailState.RECEIVED  # stuck, not lost
     assert stuck.lease_owner is not None  # the dead worker's lease, until it expires
     swept = make_app(**overrides)
-    assert sweep(swept, swept.extensions["ivr.tasks"].process_voicemail) == 0
+    assert sweep(swept, swept.extensions["ivr.jobs"].process_voicemail) == 0
     _wait_for(lambda: _voicemail(db_session).lease_expires_at < utcnow())
 
     media.script(
         f"/2010-04-01/Accounts/{'AC' + '0' * 32}/Recordings/{sid}.wav", Answer(200, speech)
     )
-    assert sweep(swept, swept.extensions["ivr.tasks"].process_voicemail) == 1
+    assert sweep(swept, swept.extensions["ivr.jobs"].process_voicemail) == 1
     # The dead consumer's scheduler may have queued a periodic sweep too; whatever ran,
     # the voicemail is transcribed exactly once.
     assert run_jobs(swept).count("transcribed") == 1

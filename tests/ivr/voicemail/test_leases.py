@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from ivr.tasks import sweep
+from ivr.jobs import sweep
 from models import Ticket, TicketEvent, TicketEventKind, Voicemail, VoicemailState, utcnow
 from tests.conftest import app_env, fresh
 from tests.fakes.media_server import Answer
@@ -83,7 +83,7 @@ def test_two_consumers_racing_for_one_voicemail_decode_it_once(
     sid = "RE" + "c" * 32
     call.recorded(sid, url=call.serve(sid, Answer(200, speech)))
     voicemail_id = _voicemail(db_session).id
-    process_voicemail = app.extensions["ivr.tasks"].process_voicemail
+    process_voicemail = app.extensions["ivr.jobs"].process_voicemail
     for _ in range(3):  # the same job queued again, as a sweep or a retry might
         process_voicemail(voicemail_id)
     workers = [_start_worker(tmp_path, database_url, overrides) for _ in range(2)]
@@ -112,9 +112,9 @@ def test_a_worker_killed_mid_decode_loses_nothing_and_decodes_once_more(
         _stop(worker)  # the whole process group: consumer, job process, decoder
     killed = _voicemail(db_session)
     assert killed.state is VoicemailState.FETCHED and killed.lease_owner is not None
-    assert sweep(app, app.extensions["ivr.tasks"].process_voicemail) == 0  # lease still live
+    assert sweep(app, app.extensions["ivr.jobs"].process_voicemail) == 0  # lease still live
     _wait_for(lambda: _voicemail(db_session).lease_expires_at < utcnow())
-    assert sweep(app, app.extensions["ivr.tasks"].process_voicemail) == 1
+    assert sweep(app, app.extensions["ivr.jobs"].process_voicemail) == 1
     assert run_jobs(app).count("transcribed") == 1
     voicemail = _voicemail(db_session)
     assert voicemail.state is VoicemailState.TRANSCRIBED and voicemail.decode_attempts == 2
@@ -155,7 +155,7 @@ def test_a_recording_that_crashes_the_decoder_ends_failed_with_the_reason_on_its
             assert "SIGSEGV" in voicemail.last_error
             db_session.execute(update(Voicemail).values(retry_at=utcnow()))
             db_session.commit()
-            app.extensions["ivr.tasks"].process_voicemail(voicemail.id)
+            app.extensions["ivr.jobs"].process_voicemail(voicemail.id)
     assert voicemail.state is VoicemailState.FAILED
     assert "killed by SIGSEGV" in voicemail.last_error and "2 tries" in voicemail.last_error
     ticket = db_session.get(Ticket, voicemail.ticket_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr.spool import Spool
+from ivr.voice.spool import Spool
 from ivr.voice.spooled import replay
 from models import Call, CallOutcome, Voicemail, VoicemailState
 from models.db import make_engine

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ivr.calls import caller_for_number
-from ivr.tickets import open_or_merge_ticket
+from ivr.calls.log import caller_for_number
+from ivr.tickets.cases import open_or_merge_ticket
 from models import Call, Caller, Ticket, TicketSource, Voicemail, utcnow
 from tests.conftest import fresh
 from tests.ivr.voicemail.conftest import RESIDENT, Line

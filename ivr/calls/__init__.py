@@ -1,0 +1,1 @@
+"""Calls: the call log, and calls the console places (click-to-call)."""

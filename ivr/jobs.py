@@ -1,0 +1,167 @@
+"""Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
+tasks — processing voicemails, the sweep that recovers lost ones, and the statistics
+rollup.
+
+Tasks are registered on the app's Huey instance by :func:`register`, so the web process
+(which enqueues) and ``ivr worker`` (which runs them) share one definition.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import delete
+
+from ivr.config import Config
+from ivr.db import database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tasks:
+    process_voicemail: Any  # huey TaskWrapper: call it to enqueue
+    sweep_voicemails: Any
+    refresh_stats: Any = None  # every 10 minutes: the statistics rollup (ivr.stats.rollup)
+
+
+def register(huey: Huey, app: Flask) -> Tasks:
+    @huey.on_startup(name="ivr.fresh-connections")
+    def fresh_connections() -> None:
+        # A forked worker must not share the parent's pooled connections.
+        database(app).engine.dispose(close=False)
+
+    @huey.task(name="ivr.process_voicemail")
+    def process_voicemail(voicemail_id: int) -> str | None:
+        from ivr.voicemails import pipeline as voicemail_pipeline
+
+        with app.app_context():
+            settings = voicemail_pipeline.Settings.from_config(
+                app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
+            )
+            result = voicemail_pipeline.process(database(app).sessions, settings, voicemail_id)
+        if result is None:
+            return None
+        if result.retry_in is not None:
+            process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
+        return result.state.value
+
+    # Every consumer's scheduler enqueues these; the first run in each interval does the
+    # work and the others return at once (see ``once_per_interval``).
+    @huey.periodic_task(crontab(minute="*"), name="ivr.sweep_voicemails")
+    def sweep_voicemails() -> int | None:
+        if not once_per_interval(app, "sweep_voicemails", 60):
+            return None
+        return sweep(app, process_voicemail)
+
+    @huey.periodic_task(crontab(minute="*/10"), name="ivr.refresh_stats")
+    def refresh_stats() -> str | None:
+        from models import utcnow
+
+        if not once_per_interval(app, "refresh_stats", 600):
+            return None
+        # Today (and any day a change touched) every 10 minutes; recent and missing
+        # closed days once an hour.
+        return refresh_statistics(app, full=utcnow().minute < 10).summary()
+
+    return Tasks(process_voicemail, sweep_voicemails, refresh_stats)
+
+
+def refresh_statistics(app: Flask, full: bool = True) -> Any:
+    """Recompute the statistics rollup: today so far and any day a change touched, and
+    with ``full`` the recent closed days and a slice of days never rolled up."""
+    from ivr.stats.rollup import refresh_rollups
+
+    # Reads in deferred transactions: SQLite's write lock only while a chunk is written.
+    with database(app).readers() as session:
+        result = refresh_rollups(session) if full else refresh_rollups(session, days=0, backfill=0)
+    log.info("statistics rollup: %s", result.summary())
+    return result
+
+
+def once_per_interval(app: Flask, name: str, seconds: int) -> bool:
+    """True for the first caller in this ``seconds``-long interval across every consumer
+    and host sharing the database; False for the rest."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from ivr.voicemails.leases import new_owner
+    from models import PeriodicRun, utcnow
+
+    now = utcnow()
+    slot = int(now.timestamp()) // seconds
+    with database(app).sessions() as session:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        won = session.execute(
+            dialect.insert(PeriodicRun)
+            .values(name=name, slot=slot, owner=new_owner(), started_at=now)
+            .on_conflict_do_nothing(index_elements=["name", "slot"])
+            .returning(PeriodicRun.slot)
+        ).first()
+        # A day of history is plenty to see which host ran what.
+        session.execute(
+            delete(PeriodicRun).where(
+                PeriodicRun.name == name, PeriodicRun.slot < slot - 86400 // seconds
+            )
+        )
+        session.commit()
+    return won is not None
+
+
+def sweep(app: Flask, process_voicemail: Any) -> int:
+    """Re-enqueue voicemails whose job was lost (see ``voicemail_pipeline.stuck``)."""
+    from ivr.voicemails.pipeline import mark_requeued, stuck
+    from models import utcnow
+
+    config = app.config["IVR"]
+    now = utcnow()
+    with database(app).sessions() as session:
+        ids = stuck(session, now, timedelta(seconds=config.sweep_stale_seconds))
+        if ids:
+            mark_requeued(session, ids, now)
+        session.commit()
+    for voicemail_id in ids:
+        process_voicemail(voicemail_id)
+    if ids:
+        log.warning("sweep re-enqueued %d stuck voicemail(s): %s", len(ids), ids)
+    return len(ids)
+
+
+def enqueue_voicemail(app: Flask, voicemail_id: int) -> None:
+    """Queue processing; if the queue is down, the sweep will find the voicemail later."""
+    try:
+        app.extensions["ivr.jobs"].process_voicemail(voicemail_id)
+    except Exception:
+        log.exception("could not enqueue voicemail %s; the sweep will retry it", voicemail_id)
+
+
+def make_huey(config: Config) -> Huey:
+    if config.redis_url:
+        return RedisHuey(config.queue_name, url=config.redis_url)
+    config.queue_path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(config.queue_name, filename=str(config.queue_path))
+
+
+def init_app(app: Flask) -> None:
+    huey = make_huey(app.config["IVR"])
+    app.extensions["ivr.huey"] = huey
+    app.extensions["ivr.jobs"] = register(huey, app)
+
+
+def get_huey(app: Flask | None = None) -> Huey:
+    return (app or current_app).extensions["ivr.huey"]
+
+
+def queue_status(huey: Huey) -> dict[str, Any]:
+    """Whether the queue's storage answers, and how many jobs wait in it."""
+    backend = "redis" if isinstance(huey, RedisHuey) else "sqlite"
+    try:
+        pending = huey.pending_count()
+        scheduled = huey.scheduled_count()
+    except Exception as exc:  # any storage failure means the queue is unusable
+        return {"ok": False, "backend": backend, "reason": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "backend": backend, "pending": pending, "scheduled": scheduled}

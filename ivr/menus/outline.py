@@ -1,0 +1,57 @@
+"""A menu as an indented text tree, for ``ivr menu show``."""
+
+from __future__ import annotations
+
+from ivr.menus.document import (
+    ForwardNode,
+    Menu,
+    Prompts,
+    TransferNode,
+    VoicemailNode,
+    successors,
+)
+
+PROMPT_WIDTH = 60
+
+
+def _prompt_line(prompts: Prompts, language: str) -> str:
+    prompt = prompts.get(language)
+    if prompt is None:
+        return ""
+    text = prompt.say or f"♪ {prompt.play}"
+    return text if len(text) <= PROMPT_WIDTH else text[: PROMPT_WIDTH - 1] + "…"
+
+
+def _describe(node, language: str) -> str:  # type: ignore[no-untyped-def]
+    extra = ""
+    if isinstance(node, VoicemailNode):
+        tags = ",".join(node.tags) or "-"
+        extra = f" tags={tags} priority={node.priority} max={node.max_length}s"
+    elif isinstance(node, ForwardNode):
+        extra = f" {node.strategy}, {node.timeout}s"
+    elif isinstance(node, TransferNode):
+        extra = f" → station {node.station}"
+    prompt = _prompt_line(node.prompt, language)
+    return f"{node.id} ({node.kind}{extra})" + (f"  “{prompt}”" if prompt else "")
+
+
+def outline(menu: Menu, language: str | None = None) -> str:
+    """Every node reachable from the start, each once; repeats are shown as ↺ references."""
+    language = language or menu.languages[0]
+    lines: list[str] = [f"languages: {', '.join(menu.languages)}"]
+    seen: set[str] = set()
+
+    def visit(node_id: str, label: str, depth: int) -> None:
+        indent = "  " * depth
+        prefix = f"{label}: " if label else ""
+        if node_id in seen:
+            lines.append(f"{indent}{prefix}↺ {node_id}")
+            return
+        seen.add(node_id)
+        node = menu.nodes[node_id]
+        lines.append(f"{indent}{prefix}{_describe(node, language)}")
+        for edge_label, target in successors(node):
+            visit(target, edge_label, depth + 1)
+
+    visit(menu.start, "", 0)
+    return "\n".join(lines)

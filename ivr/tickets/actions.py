@@ -1,0 +1,240 @@
+"""What a worker does to a ticket: notes, tags, call-back attempts, assignment, referral,
+resolution. Console pages and the REST API both call these; each change is a TicketEvent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.tickets.scope import Scope
+from ivr.tickets.tags import get_tags
+from models import (
+    ResolutionCategory,
+    Role,
+    Station,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+    User,
+    utcnow,
+)
+
+MAX_NOTE = 4000
+MAX_TAGS = 20
+TAG_CODE = re.compile(r"^[a-z0-9_-]{1,64}$")
+
+
+class CallbackOutcome(enum.Enum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    LEFT_MESSAGE = "left_message"
+
+
+class TicketActionInvalid(Exception):
+    """The change cannot be made as asked; the message says why (shown to the worker)."""
+
+
+class TicketConflict(TicketActionInvalid):
+    """Someone else changed the ticket since this worker loaded it."""
+
+
+def record_event(
+    session: Session,
+    ticket: Ticket,
+    actor: User,
+    kind: TicketEventKind,
+    note: str = "",
+    **data: object,
+) -> None:  # type: ignore[no-untyped-def]
+    # Every change, even one only the trail shows, moves the ticket's version on: a form
+    # loaded before it is stale.
+    ticket.updated_at = utcnow()
+    session.add(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            actor_id=actor.id,
+            station_id=actor.station_id or ticket.station_id,
+            note=note,
+            data=dict(data),
+        )
+    )
+
+
+def check_version(ticket: Ticket, expected: int | None) -> None:
+    if expected is not None and expected != ticket.version_id:
+        raise TicketConflict(_l("这张工单刚被其他人修改过，请刷新后再试"))
+
+
+def _clean_note(text: str, required: bool) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise TicketActionInvalid(_l("备注不能为空"))
+    if len(text) > MAX_NOTE:
+        raise TicketActionInvalid(_l("备注不能超过%(n)d字", n=MAX_NOTE))
+    return text
+
+
+def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
+    record_event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
+
+
+def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) -> None:
+    codes = list(dict.fromkeys(c.strip().lower() for c in codes if c.strip()))
+    if len(codes) > MAX_TAGS:
+        raise TicketActionInvalid(_l("标签最多%(n)d个", n=MAX_TAGS))
+    bad = [c for c in codes if not TAG_CODE.fullmatch(c)]
+    if bad:
+        raise TicketActionInvalid(
+            _l("标签格式不正确：%(tags)s（只能用小写字母、数字、_ 和 -）", tags=", ".join(bad[:3]))
+        )
+    before = {t.code for t in ticket.tags}
+    ticket.tags = get_tags(session, codes)
+    added, removed = sorted(set(codes) - before), sorted(before - set(codes))
+    if added:
+        record_event(session, ticket, actor, TicketEventKind.TAGGED, tags=added)
+    if removed:
+        record_event(session, ticket, actor, TicketEventKind.UNTAGGED, tags=removed)
+
+
+def log_callback(
+    session: Session, ticket: Ticket, actor: User, outcome: str, note: str, now: datetime
+) -> None:
+    """A call-back attempt made by phone, with how it went."""
+    try:
+        result = CallbackOutcome(outcome)
+    except ValueError:
+        raise TicketActionInvalid(_l("请选择回电结果")) from None
+    if ticket.first_callback_at is None:
+        ticket.first_callback_at = now
+    if ticket.status is TicketStatus.OPEN:
+        ticket.status = TicketStatus.IN_PROGRESS
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.CALLBACK_ATTEMPT,
+        _clean_note(note, False),
+        outcome=result.value,
+    )
+
+
+def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | None) -> None:
+    """Give the ticket to a colleague at its station (or to nobody)."""
+    assignee = session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and assignee is None:
+        raise TicketActionInvalid(_l("找不到这位同事"))
+    if assignee is not None and not Scope.of(assignee).can_act_on(ticket):
+        raise TicketActionInvalid(_l("只能分派给本社工站的同事"))
+    if assignee is not None and assignee.role is Role.CITY_ADMIN and actor.id != assignee.id:
+        raise TicketActionInvalid(_l("只能分派给本社工站的同事"))
+    ticket.assignee_id = assignee.id if assignee else None
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.ASSIGNED,
+        assignee=assignee.username if assignee else None,
+    )
+
+
+def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reason: str) -> Station:
+    """Hand the case to the station where the resident lives; both keep the trail."""
+    reason = _clean_note(reason, required=True)
+    target = session.scalar(select(Station).where(Station.code == station_code.strip()))
+    if target is None or not target.active:
+        raise TicketActionInvalid(_l("找不到要转介的社工站"))
+    if target.id == ticket.station_id:
+        raise TicketActionInvalid(_l("工单已经在这个社工站"))
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("已结案的工单不能转介"))
+    clash = session.scalar(
+        select(Ticket.id).where(
+            Ticket.station_id == target.id,
+            Ticket.caller_id == ticket.caller_id,
+            Ticket.caller_id.is_not(None),
+            Ticket.status != TicketStatus.RESOLVED,
+        )
+    )
+    if clash is not None:
+        raise TicketActionInvalid(
+            _l(
+                "该居民在%(station)s已有未结案的工单 #%(id)d，请直接联系对方社工站",
+                station=target.name_zh,
+                id=clash,
+            )
+        )
+    origin = ticket.station
+    ticket.referred_from_station_id = ticket.station_id
+    ticket.station_id = target.id
+    ticket.assignee_id = None
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.REFERRED,
+        reason,
+        from_station=origin.code if origin else None,
+        to_station=target.code,
+    )
+    return target
+
+
+def set_status(session: Session, ticket: Ticket, actor: User, status: TicketStatus) -> None:
+    """Move a ticket between open and in progress (resolving has its own verb)."""
+    if status is ticket.status:
+        return
+    if status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("请选择结案类别"))
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("已结案的工单不能重新打开"))
+    before = ticket.status
+    ticket.status = status
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.STATUS_CHANGED,
+        **{"from": before.value, "to": status.value},
+    )
+
+
+def resolve(
+    session: Session,
+    ticket: Ticket,
+    actor: User,
+    category: str,
+    problems: int,
+    note: str,
+    now: datetime,
+) -> None:
+    try:
+        resolution = ResolutionCategory(category)
+    except ValueError:
+        raise TicketActionInvalid(_l("请选择结案类别")) from None
+    if not 0 <= problems <= 99:
+        raise TicketActionInvalid(_l("解决问题数应在0到99之间"))
+    if ticket.status is TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("工单已经结案"))
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolution_category = resolution
+    ticket.problems_solved = problems
+    ticket.resolved_at = now
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.RESOLVED,
+        _clean_note(note, False),
+        category=resolution.value,
+        problems_solved=problems,
+    )

@@ -1,0 +1,1 @@
+"""Voicemails: from Twilio's report to a transcribed, tagged ticket."""
