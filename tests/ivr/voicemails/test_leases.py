@@ -19,7 +19,7 @@ from models import Ticket, TicketEvent, TicketEventKind, Voicemail, VoicemailSta
 from tests.conftest import app_env, fresh
 from tests.fakes.media_server import Answer
 from tests.fakes.speech import KO_MODEL
-from tests.ivr.voicemail.conftest import run_jobs
+from tests.ivr.voicemails.conftest import run_jobs
 
 pytestmark = pytest.mark.vosk
 ROOT = Path(__file__).parents[3]

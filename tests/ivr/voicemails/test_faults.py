@@ -18,7 +18,7 @@ from models import Ticket, TicketEventKind, Voicemail, VoicemailState, utcnow
 from tests.conftest import app_env, fresh
 from tests.fakes.media_server import Answer, MediaServer
 from tests.fakes.speech import KO_MODEL
-from tests.ivr.voicemail.conftest import run_jobs
+from tests.ivr.voicemails.conftest import run_jobs
 
 
 def _voicemail(session) -> Voicemail:  # type: ignore[no-untyped-def]

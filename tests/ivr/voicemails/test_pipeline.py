@@ -23,7 +23,7 @@ from models import (
 from tests.conftest import fresh
 from tests.fakes.media_server import Answer
 from tests.fakes.speech import KO_MODEL
-from tests.ivr.voicemail.conftest import run_jobs
+from tests.ivr.voicemails.conftest import run_jobs
 from transcription.audio import to_pcm
 from transcription.engine import recognise
 

@@ -16,7 +16,7 @@ from tests.fakes.media_server import Answer
 from tests.fakes.private_postgres import PrivatePostgres
 from tests.fakes.speech import KO_MODEL
 from tests.ivr.voice.helpers import Twiml
-from tests.ivr.voicemail.conftest import run_jobs
+from tests.ivr.voicemails.conftest import run_jobs
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.vosk]
 

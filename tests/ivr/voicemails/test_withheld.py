@@ -9,7 +9,7 @@ from ivr.calls.log import caller_for_number
 from ivr.tickets.cases import open_or_merge_ticket
 from models import Call, Caller, Ticket, TicketSource, Voicemail, utcnow
 from tests.conftest import fresh
-from tests.ivr.voicemail.conftest import RESIDENT, Line
+from tests.ivr.voicemails.conftest import RESIDENT, Line
 
 
 def _count(session, model) -> int:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from tests.conftest import fresh
 from tests.fakes.lock_holder import database_locked
 from tests.fakes.media_server import Answer
 from tests.ivr.voice.helpers import Twiml
-from tests.ivr.voicemail.conftest import HOTLINE, run_jobs
+from tests.ivr.voicemails.conftest import HOTLINE, run_jobs
 
 BUDGET = 0.5
 
