@@ -27,11 +27,17 @@ def _refuse_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
-    import importlib
-    import pkgutil
+    from ivr.admin import (  # noqa: F401 - each registers its pages on ``bp``
+        bulk,
+        menu_diagram,
+        menu_editor,
+        menu_history,
+        prompts,
+        rehearsal,
+        settings,
+        settings_roster,
+        settings_tags,
+        stations,
+    )
 
-    # Route modules register on ``bp`` when imported: every module of this package is
-    # one page or one small group of pages.
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
     app.register_blueprint(bp)

@@ -12,7 +12,8 @@ from ivr.api.params import Query
 from ivr.api.scoped import station_codes, voicemail_or_404
 from ivr.api.tokens import current_scope, current_token, current_user
 from ivr.db import get_session
-from ivr.voicemails.playback import send_recording, starts_playback, stored_recording
+from ivr.storage import stored_file
+from ivr.voicemails.playback import send_recording, starts_playback
 from models import AuditLog, Voicemail, utcnow
 
 
@@ -37,7 +38,7 @@ def get_transcript(voicemail_id: int) -> Response:
 
 
 def _audio_path(voicemail: Voicemail) -> Path:
-    path = stored_recording(current_app.config["IVR"].storage_dir, voicemail)
+    path = stored_file(current_app.config["IVR"].storage_dir, voicemail.storage_path)
     if path is None:
         raise ApiError(404, "no_audio", f"这条留言没有录音文件（状态：{voicemail.state.value}）")
     return path

@@ -9,14 +9,15 @@ from werkzeug.wrappers import Response
 from ivr.console import bp
 from ivr.console.common import audit, voicemail_or_404
 from ivr.db import get_session
-from ivr.voicemails.playback import send_recording, starts_playback, stored_recording
+from ivr.storage import stored_file
+from ivr.voicemails.playback import send_recording, starts_playback
 
 
 @bp.get("/voicemails/<int:voicemail_id>/audio")
 @login_required
 def audio(voicemail_id: int) -> Response:
     voicemail = voicemail_or_404(voicemail_id)
-    path = stored_recording(current_app.config["IVR"].storage_dir, voicemail)
+    path = stored_file(current_app.config["IVR"].storage_dir, voicemail.storage_path)
     if path is None:
         abort(404)
     if starts_playback():

@@ -28,7 +28,7 @@ from ivr.menus.prompt_audio import (
     convert_prompt,
 )
 from ivr.menus.yaml_source import YamlInvalid, load_yaml
-from ivr.voicemails.recordings import write_private
+from ivr.storage import write_private
 from models import MenuStatus, MenuVersion, PromptFile, Station, User
 
 __all__ = [
@@ -147,15 +147,6 @@ def delete_prompt(session: Session, prompt: PromptFile, *, storage_dir: Path | N
     session.delete(prompt)
     _when_transaction_ends(session, committed=lambda: _remove(root, path), abandoned=lambda: None)
     session.flush()
-
-
-def stored_path(storage_dir: Path, prompt: PromptFile) -> Path | None:
-    """The prompt's file, only ever inside the storage directory; None when absent."""
-    root = Path(storage_dir).resolve()
-    path = (root / prompt.storage_path).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
 
 
 @dataclass

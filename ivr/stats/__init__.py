@@ -10,15 +10,8 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-# Modules holding pages; they register on ``bp`` when imported.
-PAGE_MODULES = ("dashboard",)
-
 
 def init_app(app: Flask) -> None:
-    import importlib
-    import importlib.util
+    from ivr.stats import dashboard  # noqa: F401 - registers its pages on ``bp``
 
-    for name in PAGE_MODULES:
-        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
-            importlib.import_module(f"{__name__}.{name}")
     app.register_blueprint(bp)

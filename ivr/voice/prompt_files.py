@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr.db import get_session
-from ivr.menus.prompts import stored_path
+from ivr.storage import stored_file
 from models import MenuVersion, PromptFile, Station
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
@@ -47,7 +47,9 @@ def prompt_file(menu_ref: str, name: str) -> Response:
     prompt = session.scalar(
         select(PromptFile).where(PromptFile.station_id == station_id, PromptFile.name == name)
     )
-    path = stored_path(current_app.config["IVR"].storage_dir, prompt) if prompt else None
+    path = (
+        stored_file(current_app.config["IVR"].storage_dir, prompt.storage_path) if prompt else None
+    )
     if prompt is None or path is None:
         abort(404)
     # Revalidated on every play (ETag, Last-Modified): a replaced prompt is heard at once.

@@ -72,16 +72,11 @@ def render(step: Step, urls: VoiceUrls) -> str:
         for speech in action.speech:
             _speak(gather, speech, urls)
     elif isinstance(action, Record):
-        response.record(
-            action=urls.at("recorded", action.position),
-            method="POST",
-            max_length=action.max_length,
-            play_beep=True,
-            finish_on_key="#",
-            timeout=8,
-            recording_status_callback=urls.at("recording", action.position),
-            recording_status_callback_method="POST",
-            recording_status_callback_event="completed absent",
+        _record(
+            response,
+            urls.at("recorded", action.position),
+            urls.at("recording", action.position),
+            action.max_length,
         )
     elif isinstance(action, Dial):
         dial = response.dial(
@@ -120,16 +115,11 @@ def apology(urls: VoiceUrls, offer_voicemail: bool) -> str:
         say_language, voice = DEFAULT_VOICES[language]
         response.say(text, language=say_language, voice=voice)
     if offer_voicemail:
-        response.record(
-            action=urls.webhook("recorded", m="u", n="record", l="zh", fallback=1),
-            method="POST",
-            max_length=120,
-            play_beep=True,
-            finish_on_key="#",
-            timeout=8,
-            recording_status_callback=urls.webhook("recording", m="u", n="record", l="zh"),
-            recording_status_callback_method="POST",
-            recording_status_callback_event="completed absent",
+        _record(
+            response,
+            urls.webhook("recorded", m="u", n="record", l="zh", fallback=1),
+            urls.webhook("recording", m="u", n="record", l="zh"),
+            120,
         )
     else:
         response.hangup()
@@ -145,3 +135,19 @@ def message_kept() -> str:
         response.say(text, language=say_language, voice=voice)
     response.hangup()
     return str(response)
+
+
+def _record(response: VoiceResponse, action: str, status_callback: str, max_length: int) -> None:
+    """Every voicemail is recorded alike: a beep, # to finish, 8 s of silence ends it, and
+    Twilio reports the recording (or its absence) to ``status_callback``."""
+    response.record(
+        action=action,
+        method="POST",
+        max_length=max_length,
+        play_beep=True,
+        finish_on_key="#",
+        timeout=8,
+        recording_status_callback=status_callback,
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed absent",
+    )

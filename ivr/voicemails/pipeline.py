@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import Config
+from ivr.storage import stored_file
 from ivr.tickets.cases import sla_minutes, update_ticket
 from ivr.voicemails import leases
 from ivr.voicemails.leases import Lease
@@ -290,8 +291,8 @@ def _delete_remote(settings: Settings, recording_sid: str) -> None:
 def _transcribe(
     sessions: sessionmaker[Session], settings: Settings, lease: Lease, job: Job
 ) -> Result:
-    stored = settings.storage_dir / (job.storage_path or "")
-    if not job.storage_path or not stored.is_file():
+    stored = stored_file(settings.storage_dir, job.storage_path)
+    if stored is None:
         return _fail(sessions, lease, "the stored copy of the recording is missing")
     data = stored.read_bytes()
     try:

@@ -6,19 +6,6 @@ from pathlib import Path
 
 from flask import Response, request, send_file
 
-from models import Voicemail
-
-
-def stored_recording(storage_dir: Path, voicemail: Voicemail) -> Path | None:
-    """The voicemail's file, only ever inside the storage directory; None when absent."""
-    if not voicemail.storage_path:
-        return None
-    root = Path(storage_dir).resolve()
-    path = (root / voicemail.storage_path).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
-
 
 def starts_playback() -> bool:
     """A player asks for later ranges as it goes; only a request from byte 0 is a new play."""

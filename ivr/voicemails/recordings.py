@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from ivr.storage import write_private
 
 log = logging.getLogger(__name__)
 MAX_RECORDING_BYTES = 50 * 1024 * 1024
@@ -152,18 +153,6 @@ class Stored:
     path: str  # relative to the storage directory
     sha256: str
     size: int
-
-
-def write_private(target: Path, data: bytes) -> None:
-    """Write a new file atomically (whole or not at all), readable by this user alone."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = target.with_suffix(".part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
 
 
 def store_recording(
