@@ -25,8 +25,8 @@ from ivr.menus.document import DTMF_KEYS, ForwardNode, Menu, TransferNode, Voice
 from ivr.menus.engine import CallContext, MenuPositionInvalid, Play, Position, Speech, Step
 from ivr.menus.prompts import prompt_names
 from ivr.menus.sources import MenuSource
+from ivr.menus.transfers import follow_transfers
 from ivr.menus.validate import MenuInvalid, parse_menu
-from ivr.voice.turn import MAX_TRANSFERS
 from models import MenuVersion, Station
 
 MAX_TRANSCRIPT_CHARS = 30_000  # the conversation carried in the page, as JSON
@@ -200,42 +200,21 @@ def voicemail_tags(tags: tuple[str, ...], need: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*tags, *([need] if need else [])]))
 
 
-def follow_transfers(
-    session: Session, step: Step, menu_ref: str, hotline: str, at: datetime
-) -> tuple[Step, list[_Segment]]:
-    """Continue a step that ends in a transfer in the target station's live menu.
-
-    Mirrors ``Turn._follow_transfers`` in ``ivr/voice/turn.py`` (without the call log):
-    the target's live menu entered at its start in the caller's language, at most
-    ``MAX_TRANSFERS`` times in one step. A test proves the two agree.
-    """
-    segments = [_Segment(menu_ref, list(step.speech), list(step.visited))]
-    for _ in range(MAX_TRANSFERS):
-        if not isinstance(step.action, engine.Transfer):
-            return step, segments
-        target = session.scalar(select(Station).where(Station.code == step.action.station))
-        if target is None or not target.active:
-            raise MenuPositionInvalid(f"transfer to unknown station {step.action.station!r}")
-        menu_ref = menus.menu_ref_for(session, target)
-        menu, _ = menus.load_menu(session, menu_ref)
-        context = calls.call_context(target, hotline, at)
-        entered = engine.continue_at(menu, context, menu.start, step.language)
-        segments.append(_Segment(menu_ref, list(entered.speech), list(entered.visited), target))
-        step = Step(
-            step.speech + entered.speech,
-            entered.action,
-            step.visited + entered.visited,
-            entered.language,
-            step.need or entered.need,
-        )
-    raise MenuPositionInvalid("too many transfers in one step")
-
-
 def _after(
     session: Session, station: Station, state: CallState, step: Step, did: list[dict[str, Any]]
 ) -> Progress:
     """Follow transfers, write the step into the transcript, and say what comes next."""
-    step, segments = follow_transfers(session, step, state.menu, hotline_number(station), state.at)
+    hotline = hotline_number(station)
+    step, followed = follow_transfers(
+        session,
+        step,
+        state.menu,
+        lambda target: calls.call_context(target, hotline, state.at),
+        lambda ref: menus.load_menu(session, ref)[0],
+    )
+    segments = [
+        _Segment(s.menu_ref, list(s.step.speech), list(s.step.visited), s.station) for s in followed
+    ]
     action = step.action
     if isinstance(action, engine.Gather):
         segments[-1].speech.extend(action.speech)

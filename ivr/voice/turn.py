@@ -7,13 +7,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.calls import log as calls
@@ -21,13 +20,12 @@ from ivr.db import get_session
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import Menu
-from ivr.menus.engine import MenuPositionInvalid, Position, Step, Transfer
+from ivr.menus.engine import Position, Step
+from ivr.menus.transfers import follow_transfers
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render
 from models import Call, CallOutcome, Station, utcnow
 
 log = logging.getLogger(__name__)
-
-MAX_TRANSFERS = 3
 
 
 class WebhookInvalid(Exception):
@@ -153,26 +151,27 @@ class Turn:
         return xml(render(step, voice_urls(self.menu_ref)))
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
-        for _ in range(MAX_TRANSFERS):
-            if not isinstance(step.action, Transfer):
-                return step
-            target = self.session.scalar(select(Station).where(Station.code == step.action.station))
-            if target is None or not target.active:
-                raise MenuPositionInvalid(f"transfer to unknown station {step.action.station!r}")
-            self.call.transferred_to_station_id = target.id
+        followed, segments = follow_transfers(
+            self.session,
+            step,
+            self.menu_ref,
+            lambda station: calls.call_context(station, self.call.to_number, self.now),
+            lambda ref: load_call_menu(self.session, ref)[0],
+        )
+        if len(segments) == 1:
+            return step
+        for segment in segments[1:]:
+            assert segment.station is not None
+            self.call.transferred_to_station_id = segment.station.id
             calls.raise_outcome(self.call, CallOutcome.TRANSFERRED)
-            events.append({"kind": "transfer", "detail": {"to": target.code}})
-            # What this menu said before the hand-over plays from this station's library.
-            said = anchor_plays(step.speech, voice_urls(self.menu_ref))
-            self.menu_ref = menus.menu_ref_for(self.session, target)
-            self.menu, _ = load_call_menu(self.session, self.menu_ref)
-            self.station = target
-            entered = engine.continue_at(self.menu, self.context, self.menu.start, step.language)
-            step = Step(
-                said + entered.speech,
-                entered.action,
-                step.visited + entered.visited,
-                entered.language,
-                step.need or entered.need,
-            )
-        raise MenuPositionInvalid("too many transfers in one step")
+            events.append({"kind": "transfer", "detail": {"to": segment.station.code}})
+        # What each menu said before its hand-over plays from its own station's library.
+        said = tuple(
+            speech
+            for segment in segments[:-1]
+            for speech in anchor_plays(segment.step.speech, voice_urls(segment.menu_ref))
+        )
+        last = segments[-1]
+        self.menu_ref, self.station = last.menu_ref, last.station
+        self.menu, _ = load_call_menu(self.session, last.menu_ref)
+        return replace(followed, speech=said + last.step.speech)
