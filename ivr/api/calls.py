@@ -16,7 +16,6 @@ from ivr.api.scoped import (
     calls_clause,
     revealed_callers,
     station_codes,
-    voicemails_clause,
 )
 from ivr.api.tokens import current_scope, current_user
 from ivr.db import get_session
@@ -81,7 +80,7 @@ def get_call(call_id: int) -> Response:
     reveal = call.caller_id in revealed_callers(session, scope, current_user(), [call.caller_id])
     voicemail_ids = session.scalars(
         select(Voicemail.id)
-        .where(Voicemail.call_id == call.id, voicemails_clause(scope))
+        .where(Voicemail.call_id == call.id, scope.voicemails_clause())
         .order_by(Voicemail.id)
     )
     return jsonify(

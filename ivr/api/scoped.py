@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.api.errors import not_found
@@ -23,14 +23,6 @@ def _check_id(value: int) -> None:
 
 def calls_clause(scope: Scope) -> ColumnElement[bool]:
     return scope.stations_clause(Call.station_id)
-
-
-def voicemails_clause(scope: Scope) -> ColumnElement[bool]:
-    """A voicemail is seen with its ticket (both sides of a referral), or at its station."""
-    return or_(
-        Voicemail.ticket_id.in_(select(Ticket.id).where(scope.tickets_clause())),
-        scope.stations_clause(Voicemail.station_id),
-    )
 
 
 def ticket_or_404(session: Session, scope: Scope, ticket_id: int) -> Ticket:
@@ -64,9 +56,7 @@ def call_or_404(session: Session, scope: Scope, call_id: int) -> Call:
 
 def voicemail_or_404(session: Session, scope: Scope, voicemail_id: int) -> Voicemail:
     _check_id(voicemail_id)
-    voicemail = session.scalar(
-        select(Voicemail).where(Voicemail.id == voicemail_id, voicemails_clause(scope))
-    )
+    voicemail = scope.voicemail(session, voicemail_id)
     if voicemail is None:
         raise not_found()
     return voicemail

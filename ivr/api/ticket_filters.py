@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, select
 
 from ivr.api.pagination import decode_cursor
 from ivr.api.params import Query
 from ivr.api.scoped import STATION_CODE
 from ivr.stations.users import USERNAME
+from ivr.tickets import queue
 from ivr.tickets.actions import TAG_CODE
 from ivr.tickets.scope import Scope
-from models import Priority, Station, Tag, Ticket, TicketStatus, User
+from models import Station, Ticket, TicketStatus, User
 
 LISTING = "tickets"
 PARAMETERS = {
@@ -69,55 +70,23 @@ def _assignee_clause(assignee: str, user: User):  # type: ignore[no-untyped-def]
     return Ticket.assignee_id.in_(select(User.id).where(User.username == assignee))
 
 
-def _overdue_clause(overdue: bool, now: datetime):  # type: ignore[no-untyped-def]
-    late = and_(Ticket.status != TicketStatus.RESOLVED, Ticket.due_at < now)
-    if overdue:
-        return late
-    return or_(Ticket.status == TicketStatus.RESOLVED, Ticket.due_at >= now)
-
-
-def _after(key: list):  # type: ignore[no-untyped-def]
-    """Rows sorting after ``key`` in (priority, due_at, id) order."""
-    priority, due_at, ticket_id = key
-    return or_(
-        Ticket.priority > priority,
-        and_(Ticket.priority == priority, Ticket.due_at > due_at),
-        and_(Ticket.priority == priority, Ticket.due_at == due_at, Ticket.id > ticket_id),
-    )
-
-
 def tickets_query(filters: TicketFilters, scope: Scope, user: User, now: datetime) -> Select:
     """The page's tickets in scope, urgent and soonest due first; fetches limit + 1."""
-    conditions = [scope.tickets_clause()]
+    conditions: list[Any] = []
     if filters.status:
-        conditions.append(Ticket.status == TicketStatus(filters.status))
+        conditions.append(queue.status_is(filters.status))
     if filters.station:
         station_ids = select(Station.id).where(Station.code == filters.station)
         conditions.append(Ticket.station_id.in_(station_ids))
     if filters.tag:
-        conditions.append(Ticket.tags.any(Tag.code == filters.tag))
+        conditions.append(queue.tagged(filters.tag))
     if filters.urgent is not None:
-        urgent = Ticket.priority == int(Priority.URGENT)
-        conditions.append(urgent if filters.urgent else ~urgent)
+        conditions.append(queue.urgent(filters.urgent))
     if filters.overdue is not None:
-        conditions.append(_overdue_clause(filters.overdue, now))
+        conditions.append(queue.overdue(now, filters.overdue))
     if filters.assignee:
         conditions.append(_assignee_clause(filters.assignee, user))
-    if filters.since:
-        conditions.append(Ticket.opened_at >= filters.since)
-    if filters.until:
-        conditions.append(Ticket.opened_at < filters.until)
+    conditions.extend(queue.opened_between(filters.since, filters.until))
     if filters.after:
-        conditions.append(_after(filters.after))
-    return (
-        select(Ticket)
-        .where(*conditions)
-        .order_by(Ticket.priority, Ticket.due_at, Ticket.id)
-        .limit(filters.limit + 1)
-        .options(
-            selectinload(Ticket.tags),
-            selectinload(Ticket.station),
-            selectinload(Ticket.referred_from),
-            selectinload(Ticket.assignee),
-        )
-    )
+        conditions.append(queue.after(filters.after))
+    return queue.queue_query(scope, *conditions).limit(filters.limit + 1)

@@ -33,10 +33,9 @@ def ticket_or_404(ticket_id: int) -> Ticket:
 
 
 def voicemail_or_404(voicemail_id: int) -> Voicemail:
-    voicemail = get_session().get(Voicemail, voicemail_id)
-    if voicemail is None or voicemail.ticket_id is None:
+    voicemail = scope().voicemail(get_session(), voicemail_id)
+    if voicemail is None:
         abort(404)
-    ticket_or_404(voicemail.ticket_id)
     return voicemail
 
 

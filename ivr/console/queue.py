@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from ivr.console import bp
 from ivr.console.common import me, scope
 from ivr.db import get_session
-from models import Priority, Station, Tag, Ticket, TicketStatus, utcnow
+from ivr.tickets import queue as ticket_queue
+from models import Station, Ticket, utcnow
 
 PAGE = 200
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -53,35 +54,32 @@ class Filters:
         flags = {name: args.get(name) == "1" for name in ("urgent", "overdue", "mine")}
         return cls(status, tag, day=day, problems=tuple(problems), **flags)
 
-    def apply(self, query: Select, now: datetime) -> Select:  # type: ignore[type-arg]
+    def conditions(self, now: datetime) -> list[Any]:
+        found: list[Any] = []
         if self.status == "active":
-            query = query.where(Ticket.status != TicketStatus.RESOLVED)
+            found.append(ticket_queue.active())
         elif self.status != "all":
-            query = query.where(Ticket.status == TicketStatus(self.status))
+            found.append(ticket_queue.status_is(self.status))
         if self.tag:
-            query = query.where(Ticket.tags.any(Tag.code == self.tag))
+            found.append(ticket_queue.tagged(self.tag))
         if self.urgent:
-            query = query.where(Ticket.priority == int(Priority.URGENT))
+            found.append(ticket_queue.urgent())
         if self.overdue:
-            query = query.where(Ticket.due_at < now, Ticket.status != TicketStatus.RESOLVED)
+            found.append(ticket_queue.overdue(now))
         if self.mine:
-            query = query.where(Ticket.assignee_id == me().id)
+            found.append(Ticket.assignee_id == me().id)
         if self.day:
             start = datetime.combine(self.day, time(), LOCAL)
-            query = query.where(
-                Ticket.opened_at >= start, Ticket.opened_at < start + timedelta(days=1)
-            )
-        return query
+            found.extend(ticket_queue.opened_between(start, start + timedelta(days=1)))
+        return found
 
 
 def _counts(now: datetime) -> dict[str, int]:
-    base = select(func.count(Ticket.id)).where(
-        scope().tickets_clause(), Ticket.status != TicketStatus.RESOLVED
-    )
+    base = select(func.count(Ticket.id)).where(scope().tickets_clause(), ticket_queue.active())
     session = get_session()
     return {
         "active": session.scalar(base) or 0,
-        "urgent": session.scalar(base.where(Ticket.priority == int(Priority.URGENT))) or 0,
+        "urgent": session.scalar(base.where(ticket_queue.urgent())) or 0,
         "overdue": session.scalar(base.where(Ticket.due_at < now)) or 0,
         "mine": session.scalar(base.where(Ticket.assignee_id == me().id)) or 0,
     }
@@ -92,16 +90,7 @@ def _counts(now: datetime) -> dict[str, int]:
 def queue() -> str:
     now = utcnow()
     filters = Filters.from_args()
-    query = filters.apply(
-        select(Ticket)
-        .where(scope().tickets_clause())
-        .options(
-            selectinload(Ticket.tags), selectinload(Ticket.station), selectinload(Ticket.caller)
-        )
-        .order_by(Ticket.priority, Ticket.due_at, Ticket.id)
-        .limit(PAGE),
-        now,
-    )
+    query = ticket_queue.queue_query(scope(), *filters.conditions(now)).limit(PAGE)
     tickets = list(get_session().scalars(query))
     stations = {
         s.id: s

@@ -13,7 +13,7 @@ from functools import cached_property
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from models import Role, Station, Ticket, User
+from models import Role, Station, Ticket, User, Voicemail
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,19 @@ class Scope:
         return or_(
             self.stations_clause(Ticket.station_id),
             self.stations_clause(Ticket.referred_from_station_id),
+        )
+
+    def voicemails_clause(self) -> ColumnElement[bool]:
+        """A voicemail is seen with its ticket (both sides of a referral), or at its station."""
+        return or_(
+            Voicemail.ticket_id.in_(select(Ticket.id).where(self.tickets_clause())),
+            self.stations_clause(Voicemail.station_id),
+        )
+
+    def voicemail(self, session: Session, voicemail_id: int) -> Voicemail | None:
+        """The voicemail if this scope may see it: the one rule the console and API share."""
+        return session.scalar(
+            select(Voicemail).where(Voicemail.id == voicemail_id, self.voicemails_clause())
         )
 
     def station_ids(self, session: Session) -> list[int]:
