@@ -2,15 +2,17 @@
 tasks — processing voicemails, the sweep that recovers lost ones, and the statistics
 rollup.
 
-Tasks are registered on the app's Huey instance by :func:`register`, so the web process
-(which enqueues) and ``ivr worker`` (which runs them) share one definition.
+Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
+binds them to the app's Huey instance.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial, update_wrapper
 from typing import Any
 
 from flask import Flask, current_app
@@ -23,53 +25,94 @@ from ivr.db import database
 log = logging.getLogger(__name__)
 
 
+# The jobs, by name: plain functions of the app and their arguments. ``register`` binds
+# each to an app's Huey instance, so the web process (which enqueues) and ``ivr worker``
+# (which runs them) share one definition, and several apps can live in one process.
+JOBS: dict[str, Callable[..., Any]] = {}
+PERIODIC: dict[str, tuple[crontab, Callable[..., Any]]] = {}
+
+
+def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+        JOBS[name] = function
+        return function
+
+    return mark
+
+
+def periodic(name: str, schedule: crontab) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+        PERIODIC[name] = (schedule, function)
+        return function
+
+    return mark
+
+
+@job("ivr.process_voicemail")
+def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
+    """Move one voicemail on (``ivr.voicemails.pipeline``); schedule the retry it asks for."""
+    from ivr.voicemails import pipeline
+
+    with app.app_context():
+        settings = pipeline.Settings.from_config(
+            app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
+        )
+        result = pipeline.process(database(app).sessions, settings, voicemail_id)
+    if result is None:
+        return None
+    if result.retry_in is not None:
+        tasks(app).process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
+    return result.state.value
+
+
+# Every consumer's scheduler enqueues the periodic jobs; the first run in each interval
+# does the work and the others return at once (see ``once_per_interval``).
+@periodic("ivr.sweep_voicemails", crontab(minute="*"))
+def sweep_voicemails(app: Flask) -> int | None:
+    if not once_per_interval(app, "sweep_voicemails", 60):
+        return None
+    return sweep(app, tasks(app).process_voicemail)
+
+
+@periodic("ivr.refresh_stats", crontab(minute="*/10"))
+def refresh_stats(app: Flask) -> str | None:
+    from models import utcnow
+
+    if not once_per_interval(app, "refresh_stats", 600):
+        return None
+    # Today (and any day a change touched) every 10 minutes; recent and missing closed
+    # days once an hour.
+    return refresh_statistics(app, full=utcnow().minute < 10).summary()
+
+
 @dataclass(frozen=True)
 class Tasks:
-    process_voicemail: Any  # huey TaskWrapper: call it to enqueue
+    """An app's jobs as Huey task wrappers: call one to enqueue it."""
+
+    process_voicemail: Any
     sweep_voicemails: Any
-    refresh_stats: Any = None  # every 10 minutes: the statistics rollup (ivr.stats.rollup)
+    refresh_stats: Any
+
+
+def tasks(app: Flask) -> Tasks:
+    return app.extensions["ivr.jobs"]  # type: ignore[no-any-return]
 
 
 def register(huey: Huey, app: Flask) -> Tasks:
+    """Bind every job above to ``huey`` for ``app``."""
+
     @huey.on_startup(name="ivr.fresh-connections")
     def fresh_connections() -> None:
         # A forked worker must not share the parent's pooled connections.
         database(app).engine.dispose(close=False)
 
-    @huey.task(name="ivr.process_voicemail")
-    def process_voicemail(voicemail_id: int) -> str | None:
-        from ivr.voicemails import pipeline as voicemail_pipeline
+    def bind(function: Callable[..., Any]) -> Callable[..., Any]:
+        return update_wrapper(partial(function, app), function)
 
-        with app.app_context():
-            settings = voicemail_pipeline.Settings.from_config(
-                app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
-            )
-            result = voicemail_pipeline.process(database(app).sessions, settings, voicemail_id)
-        if result is None:
-            return None
-        if result.retry_in is not None:
-            process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
-        return result.state.value
-
-    # Every consumer's scheduler enqueues these; the first run in each interval does the
-    # work and the others return at once (see ``once_per_interval``).
-    @huey.periodic_task(crontab(minute="*"), name="ivr.sweep_voicemails")
-    def sweep_voicemails() -> int | None:
-        if not once_per_interval(app, "sweep_voicemails", 60):
-            return None
-        return sweep(app, process_voicemail)
-
-    @huey.periodic_task(crontab(minute="*/10"), name="ivr.refresh_stats")
-    def refresh_stats() -> str | None:
-        from models import utcnow
-
-        if not once_per_interval(app, "refresh_stats", 600):
-            return None
-        # Today (and any day a change touched) every 10 minutes; recent and missing
-        # closed days once an hour.
-        return refresh_statistics(app, full=utcnow().minute < 10).summary()
-
-    return Tasks(process_voicemail, sweep_voicemails, refresh_stats)
+    wrappers = {name: huey.task(name=name)(bind(function)) for name, function in JOBS.items()}
+    for name, (schedule, function) in PERIODIC.items():
+        wrappers[name] = huey.periodic_task(schedule, name=name)(bind(function))
+    return Tasks(**{name.removeprefix("ivr."): wrapper for name, wrapper in wrappers.items()})
 
 
 def refresh_statistics(app: Flask, full: bool = True) -> Any:
@@ -134,7 +177,7 @@ def sweep(app: Flask, process_voicemail: Any) -> int:
 def enqueue_voicemail(app: Flask, voicemail_id: int) -> None:
     """Queue processing; if the queue is down, the sweep will find the voicemail later."""
     try:
-        app.extensions["ivr.jobs"].process_voicemail(voicemail_id)
+        tasks(app).process_voicemail(voicemail_id)
     except Exception:
         log.exception("could not enqueue voicemail %s; the sweep will retry it", voicemail_id)
 
