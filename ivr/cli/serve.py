@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -72,6 +74,7 @@ class Supervisor:
         code = self.web.wait()
         if self.worker is not None:
             self.worker.wait()
+            _kill_group(self.worker.pid)
         return 0 if code in (0, -signal.SIGTERM) else abs(code)
 
     def _tend_worker(self) -> None:
@@ -85,13 +88,21 @@ class Supervisor:
                 f"starting it again in {self.delay:.0f} s",
                 err=True,
             )
+            # Its job processes and decoders outlive a consumer that was killed: end them
+            # too, so the new worker is the only one taking jobs from this host.
+            _kill_group(self.worker.pid)
             self.worker = None
             self.restart_at = now + self.delay
         if self.worker is None and self.restart_at is not None and now >= self.restart_at:
             assert self.worker_command is not None
-            self.worker = subprocess.Popen(self.worker_command)
+            self.worker = subprocess.Popen(self.worker_command, start_new_session=True)
             self.worker_started = now
             self.restart_at = None
+
+
+def _kill_group(group: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
 
 
 @click.command(

@@ -35,6 +35,14 @@ def _worker_pid(pid: int) -> int | None:
     return next((p for p, args in _children(pid).items() if "ivr.cli worker" in args), None)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def _healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
@@ -67,12 +75,15 @@ def test_a_killed_worker_is_restarted_and_the_web_server_keeps_answering(tmp_pat
     try:
         _wait_for(lambda: _healthy(port))
         first = _wait_for(lambda: _worker_pid(serve.pid))
+        job_processes = _wait_for(lambda: list(_children(first)))  # Huey's, forked
         os.kill(first, signal.SIGKILL)
         assert _healthy(port)  # the web server is not taken down with it
         second = _wait_for(
             lambda: _worker_pid(serve.pid) not in (None, first) and _worker_pid(serve.pid)
         )
         assert second != first and serve.poll() is None and _healthy(port)
+        # The killed consumer's job processes went with it: one worker takes jobs, not two.
+        assert not any(_alive(pid) for pid in job_processes)
         serve.terminate()  # an operator's Ctrl-C or SIGTERM stops everything cleanly
         assert serve.wait(20) == 0
     finally:
