@@ -609,14 +609,14 @@ class SurgeResult:
     callers: int
     processes: int
     web_workers: int
-    hits: list[Hit]
-    residents: list[Resident]
+    hits: list[Hit] = field(repr=False)
+    residents: list[Resident] = field(repr=False)
     stored: Stored
     drain: Drain
     logged: Counter[str]  # exceptions the server logged, by kind
     surge_seconds: float  # barrier to last hang-up
     other_cores: float  # CPU other processes on the machine used meanwhile, in cores
-    server_log: str = ""  # what ivr serve (gunicorn, the worker) wrote
+    server_log: str = field(default="", repr=False)  # what ivr serve (gunicorn, worker) wrote
 
     @property
     def expected(self) -> int:
@@ -1077,8 +1077,11 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def give_up(_signum: int, _frame: object) -> None:
-    raise TimeoutError("the benchmark took too long")  # the finally blocks clean up
+def give_up(signum: int, _frame: object) -> None:
+    """SIGALRM (too long) or SIGTERM: raise, so that the finally blocks clean up."""
+    if signum == signal.SIGALRM:
+        raise TimeoutError("the benchmark took too long")
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
 
 def main() -> None:
