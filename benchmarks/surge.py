@@ -236,10 +236,9 @@ WORKER_READY = re.compile(r"consumer started", re.IGNORECASE)
 def ivr_serve(env: dict[str, str], log_path: Path, web_workers: int) -> Iterator[tuple[str, int]]:
     """``ivr serve`` in its own process group, until /healthz answers and the worker runs.
 
-    Yields the base URL and the process group.
+    Yields the base URL and the process id of ``ivr serve``.
 
-    Always stopped: SIGTERM to the group (as a supervisor would), then SIGKILL to whatever
-    of the group is left, gunicorn's and the consumer's children included.
+    Always stopped (``stop_group``), gunicorn's and the worker's processes included.
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -250,6 +249,7 @@ def ivr_serve(env: dict[str, str], log_path: Path, web_workers: int) -> Iterator
         server = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=log, stderr=log, start_new_session=True
         )
+    marker = f"IVR_INSTANCE_DIR={env['IVR_INSTANCE_DIR']}".encode()
     try:
         deadline = time.monotonic() + 90
         while server.poll() is None and time.monotonic() < deadline:
@@ -261,16 +261,39 @@ def ivr_serve(env: dict[str, str], log_path: Path, web_workers: int) -> Iterator
             raise SurgeError(f"ivr serve did not become ready (exit {server.poll()}):\n{tail}")
         yield base, server.pid
     finally:
-        stop_group(server)
+        stop_group(server, marker)
 
 
-def stop_group(process: subprocess.Popen) -> None:
+def marked(marker: bytes) -> list[int]:
+    """Live processes whose environment holds ``marker`` (e.g. our instance folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with suppress(OSError):
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
+
+
+def stop_group(process: subprocess.Popen, marker: bytes) -> None:
+    """Stop ``ivr serve`` as a supervisor would, then kill whatever it left.
+
+    SIGTERM to its process group, then SIGKILL to every process still carrying this
+    instance's ``marker`` in its environment: the worker may run in a session of its own,
+    and an orphan leaves the process tree. Only processes of this run have the marker.
+    """
     with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)  # not yet reaped, so still our group
     with suppress(subprocess.TimeoutExpired):
         process.wait(timeout=20)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # stragglers: workers of workers
+    for _ in range(3):
+        left = marked(marker)
+        if not left:
+            break
+        for pid in left:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
     process.wait(timeout=10)
 
 
@@ -717,9 +740,9 @@ def run_surge(
             signer = Signer(env["TWILIO_AUTH_TOKEN"])
             if quiet_wait:
                 wait_for_quiet(quiet_wait, log)
-            with ivr_serve(env, log_path, web_workers) as (base, group):
+            with ivr_serve(env, log_path, web_workers) as (base, server):
                 log(f"[{database}] ivr serve on {base}; {callers} residents call at once")
-                meter = CpuMeter(group, url.rsplit("/", 1)[1] if database != "sqlite" else None)
+                meter = CpuMeter(server, url.rsplit("/", 1)[1] if database != "sqlite" else None)
                 barrier = threading.Barrier(callers + 1)
                 threads = [
                     threading.Thread(target=call, args=(r, base, signer, barrier), daemon=True)
@@ -779,9 +802,17 @@ def own_cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def process_cpu(match: Callable[[int, str], bool]) -> dict[int, float]:
-    """CPU seconds of each live process for which ``match(process group, cmdline)`` holds."""
-    found, me = {}, str(os.getpid())  # this process is counted by own_cpu_seconds()
+@dataclass(frozen=True)
+class Process:
+    parent: int
+    group: int
+    cpu: float  # seconds, user + system
+    cmdline: str
+
+
+def process_table() -> dict[int, Process]:
+    """Every live process but this one (whose CPU ``own_cpu_seconds`` counts)."""
+    table, me = {}, str(os.getpid())
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or entry.name == me:
             continue
@@ -791,30 +822,50 @@ def process_cpu(match: Callable[[int, str], bool]) -> dict[int, float]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if match(int(fields[2]), cmdline):
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+        cpu = (int(fields[11]) + int(fields[12])) / TICK
+        table[int(entry.name)] = Process(int(fields[1]), int(fields[2]), cpu, cmdline)
+    return table
+
+
+def descendants(root: int, table: dict[int, Process]) -> set[int]:
+    """``root`` and every process below it, whatever process group or session they chose."""
+    children: dict[int, list[int]] = {}
+    for pid, process in table.items():
+        children.setdefault(process.parent, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
     return found
 
 
 class CpuMeter:
     """How much CPU processes other than ours used since it was made, in cores.
 
-    Ours: this process, ``ivr serve``'s process group, and PostgreSQL's backends serving
+    Ours: this process and every process below ``root``, and PostgreSQL's backends serving
     ``database`` (their title names it). CPU of one of ours that exited in between shows
     as other, so this errs towards warning.
     """
 
-    def __init__(self, group: int | None, database: str | None) -> None:
-        def ours(pgrp: int, cmdline: str) -> bool:
-            return pgrp == group or (database is not None and f" {database} " in cmdline)
-
-        self.ours = ours
+    def __init__(self, root: int, database: str | None) -> None:
+        self.root, self.database = root, database
         self.started = time.monotonic()
-        self.busy, self.own, self.tree = busy_cpu_seconds(), own_cpu_seconds(), process_cpu(ours)
+        self.busy, self.own, self.tree = busy_cpu_seconds(), own_cpu_seconds(), self._ours()
+
+    def _ours(self) -> dict[int, float]:
+        table = process_table()
+        mine = descendants(self.root, table)
+        name = f" {self.database} " if self.database else None
+        return {
+            pid: process.cpu
+            for pid, process in table.items()
+            if pid in mine or (name is not None and name in process.cmdline)
+        }
 
     def other_cores(self) -> float:
-        tree = process_cpu(self.ours)
-        used = sum(cpu - self.tree.get(pid, 0.0) for pid, cpu in tree.items())
+        used = sum(cpu - self.tree.get(pid, 0.0) for pid, cpu in self._ours().items())
         used += own_cpu_seconds() - self.own
         wall = time.monotonic() - self.started
         return max(0.0, (busy_cpu_seconds() - self.busy - used) / wall) if wall > 0 else 0.0
@@ -896,7 +947,7 @@ def decode_limit(
     starter.join()
     if quiet_wait:
         wait_for_quiet(quiet_wait)
-    meter = CpuMeter(os.getpgrp(), None)
+    meter = CpuMeter(os.getpid(), None)  # the fork server and the pool are below us
     started = time.perf_counter()
     pool = context.Pool(processes, initializer=_load, initargs=(str(model or korean_model()),))
     try:
