@@ -139,7 +139,54 @@ def add_demo_activity(
                 if _progress(session, rng, ticket, started, now, by_code, station):
                     del open_ticket[caller.id]
         session.flush()
+    _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
     return result
+
+
+WITHHELD_STATION = "haizhu-nanzhou"  # where the demo workers sign in
+WITHHELD_NUMBER = "+266696687"  # Twilio's placeholder for a caller who hid their number
+
+
+def _withheld_calls(
+    session: Session, station: Station | None, now: datetime, result: ActivityResult
+) -> None:
+    """Two strangers who hid their numbers, an hour apart: two cases, never one caller."""
+    if station is None:
+        return
+    for index, (hours, need) in enumerate(((3, "food"), (2, "medicine"))):
+        started = now - timedelta(hours=hours)
+        call = Call(
+            call_sid=f"{CALL_PREFIX}withheld{index:018d}",
+            direction=CallDirection.INBOUND,
+            station_id=station.id,
+            from_number=WITHHELD_NUMBER,
+            to_number=station.hotline_numbers[0].number if station.hotline_numbers else "",
+            language="zh",
+            chosen_need=need,
+            started_at=started,
+            ended_at=started + timedelta(seconds=50),
+            status="completed",
+            outcome=CallOutcome.VOICEMAIL,
+        )
+        session.add(call)
+        session.flush()
+        ticket = Ticket(
+            station_id=station.id,
+            caller_number=WITHHELD_NUMBER,
+            source=TicketSource.VOICEMAIL,
+            priority=2,
+            opened_at=started,
+            due_at=started + timedelta(minutes=station.sla_normal_minutes),
+        )
+        session.add(ticket)
+        session.flush()
+        session.add(TicketEvent(ticket_id=ticket.id, at=started, kind=TicketEventKind.OPENED))
+        _voicemail(session, random.Random(index), call, ticket, need, started, now)
+        result.calls, result.voicemails, result.tickets = (
+            result.calls + 1,
+            result.voicemails + 1,
+            result.tickets + 1,
+        )
 
 
 # More calls by day, some all night: the load of a 24-hour line in a lockdown.
