@@ -133,10 +133,13 @@ def test_demo_seeds_once(runner, db_session):
     assert calls == int(made.group(1))
     voicemails = db_session.scalar(select(func.count()).select_from(Voicemail))
     assert voicemails == int(made.group(2))
-    # Every demo ticket is a real case: a caller, a due time, an opening event.
+    # Every demo ticket is a real case: a caller (or a number withheld), a due time, an
+    # opening event; the two withheld callers are two cases and no Caller.
     tickets = db_session.scalars(select(Ticket)).all()
     assert len(tickets) == int(made.group(3))
-    assert all(t.caller_id and t.due_at > t.opened_at and t.events for t in tickets)
+    assert all(t.due_at > t.opened_at and t.events for t in tickets)
+    withheld = [t for t in tickets if t.caller_id is None]
+    assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}
 
 
 def test_before_db_upgrade_a_menu_file_validates_and_other_commands_say_what_to_do(tmp_path):
