@@ -96,11 +96,11 @@ def write(session: Session, lease: Lease, **values: Any) -> bool:
 
 class Heartbeat:
     """Renews a lease every third of its length, in its own short transactions, until
-    stopped. ``lost`` is set when the lease turns out to be someone else's."""
+    stopped or until the lease turns out to be someone else's (the job's own writes,
+    conditional on the lease, then change nothing)."""
 
     def __init__(self, sessions: sessionmaker[Session], lease: Lease) -> None:
         self.sessions, self.lease = sessions, lease
-        self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
 
@@ -117,7 +117,6 @@ class Heartbeat:
             try:
                 with self.sessions() as session:
                     if not renew(session, self.lease, utcnow()):
-                        self.lost.set()
                         log.warning("lease on voicemail %s was lost", self.lease.voicemail_id)
                         return
             except Exception:  # the database may be back by the next beat
