@@ -9,6 +9,7 @@ from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
+from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
 from models.station import District, HotlineNumber, OnDutyPhone, Station
 from models.stats import StationDayFigures
@@ -49,6 +50,7 @@ __all__ = [
     "Priority",
     "PromptFile",
     "ResolutionCategory",
+    "RetentionPolicy",
     "Role",
     "Station",
     "StationDayFigures",

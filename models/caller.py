@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +46,10 @@ class Caller(Timestamped, Base):
         ForeignKey("stations.id", ondelete="SET NULL")
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Privacy: when retention removed name, notes and flags; when an erasure replaced the
+    # number with an anonymous token (see ``ivr.privacy.erasure``).
+    details_purged_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
 
     vulnerabilities: Mapped[list[CallerVulnerability]] = relationship(
         back_populates="caller", cascade="all, delete-orphan"

@@ -64,6 +64,10 @@ class Voicemail(Timestamped, Base):
     content_type: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime | None]
     transcribed_at: Mapped[datetime | None]
+    # Privacy: when retention or an erasure deleted our copy (``storage_path`` cleared),
+    # and when Twilio's copy was deleted (or found already gone).
+    purged_at: Mapped[datetime | None]
+    twilio_deleted_at: Mapped[datetime | None]
 
     transcript: Mapped[Transcript | None] = relationship(
         back_populates="voicemail", cascade="all, delete-orphan", uselist=False
@@ -106,5 +110,7 @@ class Transcript(Base):
     audio_seconds: Mapped[float]
     decode_seconds: Mapped[float]
     created_at: Mapped[datetime]
+    # When retention or an erasure emptied text, raw_text and words.
+    blanked_at: Mapped[datetime | None]
 
     voicemail: Mapped[Voicemail] = relationship(back_populates="transcript")
