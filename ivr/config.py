@@ -110,7 +110,7 @@ class Config:
     vosk_models: dict[str, Path] = field(default_factory=dict)
     # Development only: accept Twilio webhooks without a valid signature.
     skip_twilio_signature: bool = False
-    delete_recordings_after_fetch: bool = False
+    delete_recordings_after_fetch: bool = True
     worker_processes: int = 2
     worker_max_jobs: int = 200
     fetch_attempts: int = 4  # tries per job; Twilio's media URL can 404 for seconds
@@ -125,6 +125,12 @@ class Config:
     decode_timeout: float = 60.0  # seconds, plus 4 per second of audio, before a decode is stopped
     # Largest prompt upload accepted; refused before any decoding is tried.
     max_prompt_bytes: int = 10 * 1024 * 1024
+    # Privacy: the city's retention periods in days until a city admin sets others.
+    retention_recordings_days: int = 90
+    retention_transcripts_days: int = 365
+    retention_caller_details_days: int = 730
+    # Keys for recordings at rest, current first (see ``ivr.privacy.keys``); none: plain files.
+    storage_keys: tuple[str, ...] = ()
 
     @property
     def spool_dir(self) -> Path:
@@ -162,7 +168,7 @@ class Config:
             queue_path=instance_path / "jobs.db",
             vosk_models=vosk_models,
             skip_twilio_signature=_flag(env, "IVR_INSECURE_SKIP_TWILIO_SIGNATURE", False),
-            delete_recordings_after_fetch=_flag(env, "IVR_DELETE_RECORDINGS_AFTER_FETCH", False),
+            delete_recordings_after_fetch=_flag(env, "IVR_DELETE_RECORDINGS_AFTER_FETCH", True),
             worker_processes=_positive_int(env, "IVR_WORKER_PROCESSES", 2),
             worker_max_jobs=_positive_int(env, "IVR_WORKER_MAX_JOBS", 200),
             fetch_attempts=_positive_int(env, "IVR_FETCH_ATTEMPTS", 4),
@@ -174,4 +180,12 @@ class Config:
             decode_max_attempts=_positive_int(env, "IVR_DECODE_MAX_ATTEMPTS", 2),
             decode_timeout=_seconds(env, "IVR_DECODE_TIMEOUT_SECONDS", 60.0),
             max_prompt_bytes=_positive_int(env, "IVR_MAX_PROMPT_BYTES", 10 * 1024 * 1024),
+            retention_recordings_days=_positive_int(env, "IVR_RETENTION_RECORDINGS_DAYS", 90),
+            retention_transcripts_days=_positive_int(env, "IVR_RETENTION_TRANSCRIPTS_DAYS", 365),
+            retention_caller_details_days=_positive_int(
+                env, "IVR_RETENTION_CALLER_DETAILS_DAYS", 730
+            ),
+            storage_keys=tuple(
+                k.strip() for k in env.get("IVR_STORAGE_KEYS", "").split(",") if k.strip()
+            ),
         )
