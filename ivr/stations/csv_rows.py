@@ -6,6 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from ivr.formula_guard import unguard
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -32,9 +34,10 @@ def read_rows(
 ) -> tuple[list[Row], list[RowError]]:
     """The ``(line, row)`` pairs with stripped values, and the rows of the wrong shape.
 
-    A file that cannot be read at all (not UTF-8, bad header) raises CsvInvalid; rows
-    with too many or too few fields are returned as errors so that one run reports every
-    broken line together with the caller's own checks.
+    Values lose the guard quote our exports put before text a spreadsheet would run as a
+    formula (``ivr.formula_guard``). A file that cannot be read at all (not UTF-8, bad
+    header) raises CsvInvalid; rows with too many or too few fields are returned as errors
+    so that one run reports every broken line together with the caller's own checks.
     """
     try:
         text = data.decode("utf-8-sig")
@@ -84,7 +87,9 @@ def read_rows(
                 RowError(line, f"{len(fields)} fields, but the header has {len(columns)}")
             )
             continue
-        rows.append((line, {n: v.strip() for n, v in zip(columns, fields, strict=True)}))
+        # unguard: a cell an export wrote as '=… (never a formula) reads back as =…
+        values = zip(columns, fields, strict=True)
+        rows.append((line, {n: unguard(v.strip()) for n, v in values}))
     return rows, shape_errors
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ivr.formula_guard import guard_text
 from ivr.phone import is_e164
 from ivr.stations.csv_rows import CsvInvalid, RowError, read_rows, split_list
 from models import AuditLog, District, HotlineNumber, OnDutyPhone, Station
@@ -313,6 +314,11 @@ def import_districts(session: Session, data: bytes) -> ImportResult:
     return result
 
 
+def guard_row(*cells: str) -> list[str]:
+    """Cells as an export writes them: never a live spreadsheet formula (read_rows undoes it)."""
+    return [guard_text(cell) for cell in cells]
+
+
 def export_stations(session: Session) -> str:
     """Every station as CSV in the import format, sorted by code; re-importing changes nothing."""
     out = io.StringIO()
@@ -329,7 +335,7 @@ def export_stations(session: Session) -> str:
     )
     for s in stations:
         writer.writerow(
-            [
+            guard_row(
                 s.code,
                 s.name_zh,
                 s.name_en,
@@ -338,7 +344,7 @@ def export_stations(session: Session) -> str:
                 ";".join(s.languages),
                 s.timezone,
                 ";".join(p.number for p in s.on_duty_phones),
-            ]
+            )
         )
     return out.getvalue()
 
@@ -348,7 +354,7 @@ def export_districts(session: Session) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(DISTRICT_COLUMNS)
     for d in session.scalars(select(District).order_by(District.code)):
-        writer.writerow([d.code, d.name_zh, d.name_en])
+        writer.writerow(guard_row(d.code, d.name_zh, d.name_en))
     return out.getvalue()
 
 

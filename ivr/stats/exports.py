@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
+from ivr.formula_guard import guard
 from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Report
 
 Cell = str | int | float | None
@@ -210,22 +211,24 @@ def by_hour_table(report: Report, locale: str = "zh") -> Table:
 
 
 def write_csv(tables: Sequence[Table]) -> bytes:
-    """Tables one after another, a blank line between; UTF-8 with a BOM for Excel."""
+    """Tables one after another, a blank line between; UTF-8 with a BOM for Excel.
+    Text that a spreadsheet would run as a formula is written guarded (ivr.formula_guard)."""
     out = io.StringIO()
     writer = csv.writer(out)
     for i, table in enumerate(tables):
         if i:
             writer.writerow([])
-        writer.writerows(["" if cell is None else cell for cell in row] for row in table)
+        writer.writerows(["" if cell is None else guard(cell) for cell in row] for row in table)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _xlsx_cell(value: object) -> object:
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return guard(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = None) -> bytes:
-    """One worksheet per (name, table): the header row bold and frozen, numbers as numbers."""
+    """One worksheet per (name, table): the header row bold and frozen, numbers as numbers,
+    text always as text (guarded, and typed as a string: never a formula)."""
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
@@ -234,6 +237,9 @@ def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = N
         for row in table:
             # Excel cannot hold control characters; a name that carries one loses them here.
             sheet.append([_xlsx_cell(cell) for cell in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
