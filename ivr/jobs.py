@@ -1,6 +1,6 @@
 """Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
-tasks — processing voicemails, the sweep that recovers lost ones, and the statistics
-rollup.
+tasks — processing voicemails, the sweep that recovers lost ones, the statistics
+rollup and the daily retention run.
 
 Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
 binds them to the app's Huey instance.
@@ -85,6 +85,21 @@ def refresh_stats(app: Flask) -> str | None:
     return refresh_statistics(app, full=utcnow().minute < 10).summary()
 
 
+@periodic("ivr.enforce_retention", crontab(hour="19", minute="30"))
+def enforce_retention(app: Flask) -> str | None:
+    """Daily (03:30 in Guangzhou): remove what the retention periods say is due."""
+    from ivr.privacy.retention import enforce_retention as enforce
+
+    if not once_per_interval(app, "enforce_retention", 86400):
+        return None
+    report = enforce(
+        database(app).sessions,
+        app.config["IVR"],
+        twilio_http_client=app.extensions.get("ivr.twilio_http_client"),
+    )
+    return report.summary()
+
+
 @dataclass(frozen=True)
 class Tasks:
     """An app's jobs as Huey task wrappers: call one to enqueue it."""
@@ -92,6 +107,7 @@ class Tasks:
     process_voicemail: Any
     sweep_voicemails: Any
     refresh_stats: Any
+    enforce_retention: Any
 
 
 def tasks(app: Flask) -> Tasks:

@@ -29,3 +29,12 @@ def stored_file(storage_dir: Path, relative: str | None) -> Path | None:
     if root not in path.parents or not path.is_file():
         return None
     return path
+
+
+def remove_stored(storage_dir: Path, relative: str | None) -> bool:
+    """Delete the file a row named (retention, erasure); True if one was removed."""
+    path = stored_file(storage_dir, relative)
+    if path is None:
+        return False
+    path.unlink(missing_ok=True)
+    return True

@@ -16,6 +16,7 @@ STATION_TABS = (
     ("admin.hours", _l("开放时间")),
     ("admin.roster", _l("值班电话")),
     ("admin.tag_rules", _l("标签规则与时限")),
+    ("admin.retention", _l("保留期限")),
     ("admin.prompts", _l("录音库")),
     ("admin.menu_editor", _l("语音菜单")),
     ("admin.menu_history", _l("版本历史")),

@@ -11,6 +11,7 @@ from ivr import create_app
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
+from ivr.cli.privacy import privacy
 from ivr.cli.report import report
 from ivr.cli.serve import serve
 from ivr.cli.spool import spool
@@ -47,6 +48,7 @@ for command in (
     spool,
     stats,
     report,
+    privacy,
 ):
     cli.add_command(command)
 

@@ -277,15 +277,12 @@ def _fetch(
     return replace(job, state=VoicemailState.FETCHED, storage_path=stored.path)
 
 
-def _delete_remote(settings: Settings, recording_sid: str) -> None:
-    """Remove Twilio's copy once ours is verified; a failure here loses nothing."""
-    from twilio.rest import Client
+def _delete_remote(sessions: sessionmaker[Session], settings: Settings, job: Job) -> None:
+    """Remove Twilio's copy once ours is verified; a failure here loses nothing (the
+    daily retention run tries again)."""
+    from ivr.privacy.twilio_copy import delete_twilio_copy
 
-    try:
-        client = Client(*settings.auth, http_client=settings.twilio_http_client)
-        client.recordings(recording_sid).delete()
-    except Exception:
-        log.exception("could not delete recording %s from Twilio", recording_sid)
+    delete_twilio_copy(sessions, settings.auth, job.voicemail_id, settings.twilio_http_client)
 
 
 def _transcribe(
@@ -300,7 +297,7 @@ def _transcribe(
     except AudioInvalid as exc:
         return _fail(sessions, lease, f"the recording is not usable audio: {exc}")
     if settings.delete_after_fetch:
-        _delete_remote(settings, job.recording_sid)
+        _delete_remote(sessions, settings, job)
     try:
         resolved = settings.models.resolve(job.language)
     except ModelUnavailable as exc:
