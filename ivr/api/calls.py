@@ -63,7 +63,10 @@ def list_calls() -> Response:
     last = rows[-1] if rows else None
     return jsonify(
         {
-            "items": [serialize.call(c, codes, c.caller_id in revealed) for c in rows],
+            "items": [
+                serialize.call(c, codes, c.caller_id in revealed, current_user().phone)
+                for c in rows
+            ],
             "next_cursor": (
                 encode_cursor(LISTING, last.started_at, last.id) if more and last else None
             ),
@@ -85,7 +88,7 @@ def get_call(call_id: int) -> Response:
     )
     return jsonify(
         {
-            **serialize.call(call, codes, reveal),
+            **serialize.call(call, codes, reveal, current_user().phone),
             "voicemail_ids": list(voicemail_ids),
             "events": [serialize.call_event(e, reveal) for e in call.events],
         }

@@ -260,7 +260,8 @@ The hotline's tickets, calls, voicemails, stations and statistics, for the token
 
 Authenticate with `Authorization: Bearer <token>` (tokens come from `ivr tokens create`).
 Everything is narrowed to the user's scope: outside it, a thing answers 404 as if it did
-not exist. Callers' numbers are masked unless the ticket is assigned to you. Timestamps
+not exist. Callers' numbers are masked unless the ticket is assigned to you; the worker's
+own phone a callback rang is masked for everyone but that worker. Timestamps
 are ISO 8601 in UTC. Lists are keyset-paged: pass `next_cursor` back as `cursor`.
 Errors are `{"error": {"code", "message"}}`.
 """

@@ -224,7 +224,11 @@ CALL = obj(
         "station": string(nullable=True),
         "from_number": string(description="Masked unless the caller's ticket is yours."),
         "from_number_masked": {"type": "boolean"},
-        "to_number": {"type": "string"},
+        "to_number": string(
+            description="The dialled number. On a callback it is the worker's own phone: "
+            "masked for everyone but that worker."
+        ),
+        "to_number_masked": {"type": "boolean"},
         "language": string(nullable=True),
         "last_node": string(nullable=True),
         "chosen_need": string(nullable=True),

@@ -1,6 +1,7 @@
 """Rows to JSON-ready dicts, in the shapes ``openapi.py`` documents.
 
-Callers' numbers are masked unless the token's user may call them back (``reveal``).
+Callers' numbers are masked unless the token's user may call them back (``reveal``). The
+number a click-to-call rang is a worker's private phone: shown only to that worker.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from ivr.phone import mask
 from models import (
     Call,
+    CallDirection,
     CallEvent,
     Priority,
     Station,
@@ -127,7 +129,19 @@ def transcript(row: Transcript) -> dict[str, Any]:
     }
 
 
-def call(row: Call, codes: dict[int, str], reveal: bool) -> dict[str, Any]:
+def worker_phone_hidden(row: Call, viewer_phone: str | None) -> bool:
+    """Whether ``row.to_number`` is someone else's private phone: a click-to-call rings
+    the worker's own phone first, and only that worker (whose phone it is) may see it."""
+    if row.direction is not CallDirection.CALLBACK or not row.to_number:
+        return False
+    return row.to_number != viewer_phone
+
+
+def call(
+    row: Call, codes: dict[int, str], reveal: bool, viewer_phone: str | None = None
+) -> dict[str, Any]:
+    """``viewer_phone``: the phone of the user asking, who may see their own number."""
+    hide_to = worker_phone_hidden(row, viewer_phone)
     return {
         "id": row.id,
         "call_sid": row.call_sid,
@@ -135,7 +149,8 @@ def call(row: Call, codes: dict[int, str], reveal: bool) -> dict[str, Any]:
         "station": codes.get(row.station_id) if row.station_id else None,
         "from_number": number(row.from_number, reveal),
         "from_number_masked": not reveal and bool(row.from_number),
-        "to_number": row.to_number,
+        "to_number": mask(row.to_number) if hide_to else row.to_number,
+        "to_number_masked": hide_to,
         "language": row.language,
         "last_node": row.last_node,
         "chosen_need": row.chosen_need,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import CallEvent, CallOutcome, utcnow
+from ivr.phone import mask
+from models import CallDirection, CallEvent, CallOutcome, utcnow
 from tests import factories
 from tests.ivr.api.conftest import error_code
 
@@ -91,3 +92,33 @@ def test_a_missing_call_is_404(api, world):
     for path in ("/calls/999999", "/calls/0", "/calls/99999999999999999999", "/calls/abc"):
         response = api("city").get(path)
         assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+def test_a_callback_shows_the_workers_own_phone_only_to_that_worker(api, world, db_session):
+    worker_phone = "+8613700001111"
+    world.users["worker-a"].phone = worker_phone
+    call = factories.call(
+        db_session,
+        world.a,
+        direction=CallDirection.CALLBACK,
+        from_number="+862083000034",
+        to_number=worker_phone,
+    )
+    db_session.commit()
+    masked = mask(worker_phone)
+    for username in ("colleague-a", "haizhu-admin", "city"):
+        for body in (
+            api(username).get(f"/calls/{call.id}").get_json(),
+            api(username).get("/calls").get_json()["items"][0],
+        ):
+            assert body["to_number"] == masked and body["to_number_masked"] is True
+            assert worker_phone not in repr(body)
+    own = api("worker-a").get(f"/calls/{call.id}").get_json()
+    assert own["to_number"] == worker_phone and own["to_number_masked"] is False
+
+
+def test_an_inbound_calls_dialled_hotline_is_not_masked(api, world, db_session):
+    call = factories.call(db_session, world.a, to_number="+862083000034")
+    db_session.commit()
+    body = api("colleague-a").get(f"/calls/{call.id}").get_json()
+    assert body["to_number"] == "+862083000034" and body["to_number_masked"] is False
