@@ -11,6 +11,7 @@ from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
+from models.rate_limit import RateCounter
 from models.station import District, HotlineNumber, OnDutyPhone, Station
 from models.stats import StationDayFigures
 from models.ticket import (
@@ -49,6 +50,7 @@ __all__ = [
     "PeriodicRun",
     "Priority",
     "PromptFile",
+    "RateCounter",
     "ResolutionCategory",
     "RetentionPolicy",
     "Role",
