@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_private(target: Path, data: bytes) -> None:
@@ -38,3 +39,11 @@ def remove_stored(storage_dir: Path, relative: str | None) -> bool:
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+def open_stored(storage_dir: Path, relative: str | None, keys: object = None) -> BinaryIO | None:
+    """The stored file's content as a readable binary stream, or None (see ``stored_file``)."""
+    path = stored_file(storage_dir, relative)
+    if path is None:
+        return None
+    return path.open("rb")

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         menu_history,
         prompts,
         rehearsal,
+        residents,
         retention,
         settings,
         settings_roster,

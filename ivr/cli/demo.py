@@ -5,10 +5,12 @@ from __future__ import annotations
 from importlib.resources import files
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
+from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
 from ivr.menus.default_menu import default_menu_yaml
 from ivr.menus.versions import save_version
@@ -91,5 +93,7 @@ def demo(password: str, activity: bool, days: int) -> None:
         made = add_demo_activity(session, stations, utcnow(), days=days)
         session.commit()
         click.echo(f"activity: {made.summary()}")
+    click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
+    session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")

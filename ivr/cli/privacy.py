@@ -38,3 +38,83 @@ def retention_command(dry_run: bool) -> None:
     for code, (recordings, transcripts, callers) in report.as_dict()["stations"].items():
         click.echo(f"{code:<28} {recordings:>10} {transcripts:>11} {callers:>8}")
     click.echo(f"{verb}: {report.summary()}")
+
+
+def _number(raw: str) -> str:
+    from ivr.privacy.resident import NumberInvalid, normalise
+
+    try:
+        return normalise(raw)
+    except NumberInvalid:
+        raise click.BadParameter(f"{raw!r} is not a number in E.164 form (+8613812345678)") from None
+
+
+@privacy.command(
+    "export",
+    help="Write everything held about one phone number (calls, their steps, voicemails "
+    "with audio and transcripts, tickets with their trail, the caller's name, notes and "
+    "flags) into one ZIP archive: resident.json and audio/. Audit-logged.",
+)
+@click.argument("number")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def export_command(number: str, output: str) -> None:
+    import os
+
+    from ivr.db import get_session
+    from ivr.privacy.requests import NothingHeld, export_number
+
+    number = _number(number)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as target:
+            made = export_number(get_session(), current_app.config["IVR"], number, target, via="cli")
+    except NothingHeld:
+        os.unlink(output)
+        raise click.ClickException(f"nothing is held about {number}") from None
+    click.echo(f"{output}: " + ", ".join(f"{k} {v}" for k, v in made.items()))
+
+
+@privacy.command(
+    "erase",
+    help="Erase one phone number: delete its recordings (here and at Twilio), empty "
+    "transcripts, names, notes and call-back notes, and replace the number everywhere by "
+    "an anonymous token, so statistics keep their counts. Refused while the resident has "
+    "an open ticket, unless --force. Audit-logged.",
+)
+@click.argument("number")
+@click.option("--yes", is_flag=True, help="Do it (without this, nothing is erased).")
+@click.option("--force", is_flag=True, help="Erase even though a ticket is still open.")
+@with_appcontext
+def erase_command(number: str, yes: bool, force: bool) -> None:
+    from ivr.db import get_session
+    from ivr.privacy.erasure import ErasureRefused
+    from ivr.privacy.requests import NothingHeld, erase_number, look_up
+
+    number = _number(number)
+    session = get_session()
+    try:
+        resident = look_up(session, number)
+    except NothingHeld:
+        raise click.ClickException(f"nothing is held about {number}") from None
+    counts = ", ".join(f"{k} {v}" for k, v in resident.counts().items())
+    if not yes:
+        raise click.ClickException(f"{number}: {counts}. Nothing erased: add --yes to erase.")
+    try:
+        erased = erase_number(
+            session,
+            database().sessions,
+            current_app.config["IVR"],
+            number,
+            force=force,
+            via="cli",
+            twilio_http_client=current_app.extensions.get("ivr.twilio_http_client"),
+        )
+    except ErasureRefused as exc:
+        session.rollback()
+        ids = ", ".join(f"#{i}" for i in exc.ticket_ids)
+        raise click.ClickException(
+            f"{number} has open tickets ({ids}): a worker still needs their recording and "
+            "details. Resolve them first, or add --force to erase anyway."
+        ) from None
+    click.echo(f"erased {number} ({counts}); it is now {erased.token}")

@@ -129,14 +129,16 @@ def test_demo_seeds_once(runner, db_session):
     assert "activity: already present" in second.output
     usernames = set(db_session.scalars(select(User.username)))
     assert {"admin", "nanzhou-worker", "huangshi-worker"} <= usernames
+    # The activity, plus the privacy demo's resident (one call, voicemail and ticket).
+    assert "try a resident's request on +8613700000001" in first.output
     calls = db_session.scalar(select(func.count()).select_from(Call))
-    assert calls == int(made.group(1))
+    assert calls == int(made.group(1)) + 1
     voicemails = db_session.scalar(select(func.count()).select_from(Voicemail))
-    assert voicemails == int(made.group(2))
+    assert voicemails == int(made.group(2)) + 1
     # Every demo ticket is a real case: a caller (or a number withheld), a due time, an
     # opening event; the two withheld callers are two cases and no Caller.
     tickets = db_session.scalars(select(Ticket)).all()
-    assert len(tickets) == int(made.group(3))
+    assert len(tickets) == int(made.group(3)) + 1
     assert all(t.due_at > t.opened_at and t.events for t in tickets)
     withheld = [t for t in tickets if t.caller_id is None]
     assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}
