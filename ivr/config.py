@@ -80,6 +80,19 @@ def _hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def _storage_keys(raw: str) -> tuple[str, ...]:
+    """IVR_STORAGE_KEYS: base64 keys of 32 bytes, current first; checked at start."""
+    from ivr.privacy.keys import StorageKeyError, decode_key
+
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for position, key in enumerate(keys, start=1):
+        try:
+            decode_key(key, position)
+        except StorageKeyError as exc:
+            raise ConfigError(str(exc)) from None
+    return keys
+
+
 def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     """IVR_SECRET_KEY, or a random key kept in the instance folder across restarts."""
     if env.get("IVR_SECRET_KEY"):
@@ -185,7 +198,5 @@ class Config:
             retention_caller_details_days=_positive_int(
                 env, "IVR_RETENTION_CALLER_DETAILS_DAYS", 730
             ),
-            storage_keys=tuple(
-                k.strip() for k in env.get("IVR_STORAGE_KEYS", "").split(",") if k.strip()
-            ),
+            storage_keys=_storage_keys(env.get("IVR_STORAGE_KEYS", "")),
         )
