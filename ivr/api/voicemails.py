@@ -13,7 +13,7 @@ from ivr.api.scoped import station_codes, voicemail_or_404
 from ivr.api.tokens import current_scope, current_token, current_user
 from ivr.db import get_session
 from ivr.storage import stored_file
-from ivr.voicemails.playback import send_recording, starts_playback
+from ivr.voicemails.playback import PLAY_ACTION, play_needs_audit, range_detail, send_recording
 from models import AuditLog, Voicemail, utcnow
 
 
@@ -51,12 +51,12 @@ def _audit_play(voicemail: Voicemail) -> None:
             at=utcnow(),
             user_id=current_user().id,
             api_token_id=current_token().id,
-            action="voicemail.play",
+            action=PLAY_ACTION,
             object_type="voicemail",
             object_id=str(voicemail.id),
             station_id=voicemail.station_id,
             ip=request.remote_addr,
-            detail={"via": "api", "range": request.headers.get("Range", "")[:100]},
+            detail={"via": "api", "range": range_detail()},
         )
     )
     session.commit()
@@ -66,6 +66,7 @@ def _audit_play(voicemail: Voicemail) -> None:
 def get_audio(voicemail_id: int) -> Response:
     voicemail = _voicemail(voicemail_id)
     path = _audio_path(voicemail)
-    if request.method == "GET" and starts_playback():
+    response = send_recording(path)
+    if play_needs_audit(get_session(), current_user().id, voicemail.id, response):
         _audit_play(voicemail)
-    return send_recording(path)
+    return response

@@ -1,4 +1,5 @@
-"""Recordings, streamed with HTTP range requests; every play is checked and audited."""
+"""Recordings, streamed with HTTP range requests; every play is checked and audited
+(``ivr.voicemails.playback`` tells a new play from a player's later ranges)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ivr.console import bp
-from ivr.console.common import audit, voicemail_or_404
+from ivr.console.common import audit, me, voicemail_or_404
 from ivr.db import get_session
 from ivr.storage import stored_file
-from ivr.voicemails.playback import send_recording, starts_playback
+from ivr.voicemails.playback import PLAY_ACTION, play_needs_audit, range_detail, send_recording
 
 
 @bp.get("/voicemails/<int:voicemail_id>/audio")
@@ -20,9 +21,16 @@ def audio(voicemail_id: int) -> Response:
     path = stored_file(current_app.config["IVR"].storage_dir, voicemail.storage_path)
     if path is None:
         abort(404)
-    if starts_playback():
+    session = get_session()
+    response = send_recording(path)
+    if play_needs_audit(session, me().id, voicemail.id, response):
         audit(
-            "voicemail.play", "voicemail", voicemail.id, voicemail.station_id, request.remote_addr
+            PLAY_ACTION,
+            "voicemail",
+            voicemail.id,
+            voicemail.station_id,
+            request.remote_addr,
+            range=range_detail(),
         )
-        get_session().commit()
-    return send_recording(path)
+        session.commit()
+    return response

@@ -1,20 +1,84 @@
-"""Serving a stored recording to a person: the console and the API share these rules."""
+"""Serving a stored recording to a person: the console and the API share these rules.
+
+Every play is audited once, whatever the ``Range`` header says. A browser plays a
+recording as a first request from byte 0 and then continuation ranges (``bytes=N-``);
+only the first is a new play. A request counts as a continuation only if it asks for one
+range that starts past byte 0 *and* the same user's play of the same recording was
+audited within ``CONTINUATION_WINDOW``: otherwise (no Range, ``bytes=0-``, ``bytes=1-`` out
+of the blue, a suffix range ``bytes=-N``, several ranges, a header werkzeug cannot parse)
+it is a play and gets its own audit row, whenever the response carries audio. A ``HEAD``,
+a ``304`` or a ``416`` (werkzeug refuses several ranges and ranges past the end) sends
+none and is not a play. The row is written before the response is returned.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Response, request, send_file
+from flask import Response, current_app, request, send_file
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AuditLog, utcnow
+
+PLAY_ACTION = "voicemail.play"
+# How long after an audited play its player may still ask for later ranges without a new
+# row. A pause longer than this costs one more row, never one fewer.
+CONTINUATION_WINDOW = timedelta(minutes=15)
+RANGE_SHOWN_CHARS = 100
 
 
-def starts_playback() -> bool:
-    """A player asks for later ranges as it goes; only a request from byte 0 is a new play."""
+def asks_for_continuation() -> bool:
+    """One byte range starting past byte 0: what a player asks for once it is playing."""
     ranges = request.range
-    return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
+    if ranges is None or len(ranges.ranges) != 1:
+        return False
+    start, _end = ranges.ranges[0]
+    return start > 0  # a suffix range (bytes=-N) is stored with a negative start
+
+
+def play_needs_audit(
+    session: Session,
+    user_id: int,
+    voicemail_id: int,
+    response: Response,
+    now: datetime | None = None,
+) -> bool:
+    """Whether ``response`` to this request sends a new play to audit (see the module doc).
+    Only a response that carries audio counts: not a HEAD, a 304 or a 416."""
+    if request.method == "HEAD" or response.status_code not in (200, 206):
+        return False
+    if not asks_for_continuation():
+        return True
+    since = (now or utcnow()) - CONTINUATION_WINDOW
+    earlier = session.scalar(
+        select(AuditLog.id)
+        .where(
+            AuditLog.object_type == "voicemail",
+            AuditLog.object_id == str(voicemail_id),
+            AuditLog.action == PLAY_ACTION,
+            AuditLog.user_id == user_id,
+            AuditLog.at >= since,
+        )
+        .limit(1)
+    )
+    return earlier is None
+
+
+def range_detail() -> str:
+    """The request's Range header as the audit row keeps it (shortened)."""
+    return request.headers.get("Range", "")[:RANGE_SHOWN_CHARS]
 
 
 def send_recording(path: Path) -> Response:
-    """The file with HTTP range support, never kept in a shared cache."""
-    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    """The file with HTTP range support, never kept in a shared cache; a file sealed at
+    rest (``IVR_STORAGE_KEYS``) is decrypted as it streams."""
+    from ivr.privacy.serving import is_sealed_file, send_sealed
+
+    if is_sealed_file(path):
+        response = send_sealed(path, current_app.config["IVR"].storage_keys)
+    else:
+        response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -122,3 +122,11 @@ def test_audio_outside_the_storage_directory_is_not_served(api, world, db_sessio
     db_session.commit()
     response = api("worker-a").get(f"/voicemails/{row.id}/audio")
     assert response.status_code == 404 and error_code(response) == "no_audio"
+
+
+@pytest.mark.parametrize("header", ["bytes=1-", "bytes=-50", "bytes=5-10"])
+def test_audio_from_past_byte_0_without_a_play_is_audited(api, voicemail, db_session, header):
+    response = api("worker-a").get(f"/voicemails/{voicemail.id}/audio", headers={"Range": header})
+    assert response.status_code == 206
+    [play] = _plays(db_session)
+    assert play.detail == {"via": "api", "range": header}
