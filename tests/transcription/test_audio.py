@@ -1,4 +1,5 @@
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,26 @@ def test_a_truncated_recording_keeps_what_arrived(korean_speech):
     data = korean_speech.read_bytes()
     half = to_pcm(data[: len(data) // 2])
     assert 0.5 < half.seconds < to_pcm(data).seconds
+
+
+def _playlists(target: Path) -> dict[str, bytes]:
+    """Texts ffmpeg, unguarded, reads as lists of other files to decode."""
+    return {
+        "ffconcat-relative": f"ffconcat version 1.0\nfile {target.name}\n".encode(),
+        "ffconcat-absolute": f"ffconcat version 1.0\nfile {target}\n".encode(),
+        "hls": (
+            f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:5.0,\nfile://{target}\n#EXT-X-ENDLIST\n"
+        ).encode(),
+        "hls-passwd": b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:5.0,\n"
+        b"/etc/passwd\n#EXT-X-ENDLIST\n",
+    }
+
+
+@pytest.mark.parametrize("kind", ["ffconcat-relative", "ffconcat-absolute", "hls", "hls-passwd"])
+def test_a_playlist_naming_another_file_is_refused(korean_speech, tmp_path, monkeypatch, kind):
+    # The worker's own folder holds someone else's recording the list points at.
+    target = tmp_path / "other-voicemail.wav"
+    target.write_bytes(korean_speech.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AudioInvalid, match="not decodable audio"):
+        to_pcm(_playlists(target)[kind])
