@@ -26,7 +26,7 @@ class Prompt:
     """What a caller hears in one language: TTS text, or an audio file played."""
 
     say: str | None = None
-    play: str | None = None  # a file in the station's prompt library, or an https URL
+    play: str | None = None  # a file in the station's prompt library, by name
     voice: str | None = None  # overrides the menu's voice for this language
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from ivr.menus.document import Prompt
 
 MAX_PROBLEMS = 100
 MAX_SAY_CHARS = 4096  # Twilio's limit for the text of one <Say>
-MAX_URL_CHARS = 2000
 MAX_TAGS = 20
 SHOWN_TEXT_CHARS = 40
 
@@ -281,27 +279,20 @@ def say_text(ctx: Context, path: str, value: object) -> str | None:
 
 
 def play_source(ctx: Context, path: str, value: object) -> str | None:
-    """A file in the station's prompt library, or an https URL."""
-    what = "a prompt file name (letters, digits, '_', '-', '.') or an https:// URL"
-    if isinstance(value, str) and value.startswith("https://"):
-        if _is_https_url(value):
-            return value
-        ctx.error(path, f"invalid https URL {show(value)}")
+    """A file in the station's prompt library, by name. Never a URL: a library file was
+    checked, converted and stored by us; a URL would play whatever its host serves."""
+    what = "a prompt file name (letters, digits, '_', '-', '.')"
+    if isinstance(value, str) and "://" in value:
+        ctx.error(
+            path,
+            f"{show(value)} is a URL; play only plays files of the station's prompt "
+            "library: upload the recording there and name it here",
+        )
         return None
     name = pattern_value(ctx, path, value, PLAY_FILE, what)
     if name is not None and ctx.known_prompts is not None and name not in ctx.known_prompts:
         ctx.error(path, f"no prompt {show(name)} in the station's prompt library")
     return name
-
-
-def _is_https_url(value: str) -> bool:
-    if len(value) > MAX_URL_CHARS or any(c.isspace() or not c.isprintable() for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        return parts.scheme == "https" and bool(parts.hostname)
-    except ValueError:  # e.g. a malformed IPv6 host or port
-        return False
 
 
 def voice_name(ctx: Context, path: str, value: object) -> str | None:

@@ -44,8 +44,8 @@ The format::
 
 A prompt map (``prompt``, ``invalid``, ``thanks``) has an entry for every offered language
 and no other. An entry is text to say, or a mapping with exactly one of ``say`` (text) or
-``play`` (a prompt file name, or an https:// URL) and an optional ``voice``. Menu,
-language, message and voicemail nodes need a prompt; hours nodes have none.
+``play`` (a file of the station's prompt library, by name; never a URL) and an optional
+``voice``. Menu, language, message and voicemail nodes need a prompt; hours nodes have none.
 
 Every problem is a :class:`MenuProblem` whose path names the field, e.g.
 ``nodes.main.options.1.next: unknown node 'vm_fod'``. One pass finds them all (up to

@@ -63,7 +63,7 @@ nodes:
     next: main
   closed_notice:
     kind: message
-    prompt: {zh: {play: "https://cdn.example.org/closed-zh.mp3"}, en: We are closed.}
+    prompt: {zh: {play: closed-zh.mp3}, en: We are closed.}
     next: vm_general
   vm_food:
     kind: voicemail
@@ -182,9 +182,7 @@ def test_other_node_kinds_and_defaults() -> None:
         prompt={"zh": Prompt(say="政策"), "en": Prompt(say="https://cdn.example.org/policy.mp3")},
         next="main",
     )
-    assert nodes["closed_notice"].prompt["zh"] == Prompt(
-        play="https://cdn.example.org/closed-zh.mp3"
-    )
+    assert nodes["closed_notice"].prompt["zh"] == Prompt(play="closed-zh.mp3")
     assert nodes["vm_food"] == VoicemailNode(
         id="vm_food",
         prompt={"zh": Prompt(say="请留言"), "en": Prompt(say="Leave a message")},
@@ -481,9 +479,11 @@ def test_thanks_needs_every_language_and_no_other() -> None:
         ),
         ({"play": "../etc/passwd"}, "nodes.main.prompt.en.play", "expected a prompt file name"),
         ({"play": ".."}, "nodes.main.prompt.en.play", "expected a prompt file name"),
-        ({"play": "http://x.org/a.mp3"}, "nodes.main.prompt.en.play", "expected a prompt file"),
-        ({"play": "https:///a.mp3"}, "nodes.main.prompt.en.play", "invalid https URL"),
-        ({"play": "https://x.org/a b"}, "nodes.main.prompt.en.play", "invalid https URL"),
+        ({"play": "http://x.org/a.mp3"}, "nodes.main.prompt.en.play", "is a URL; play only"),
+        ({"play": "https:///a.mp3"}, "nodes.main.prompt.en.play", "is a URL; play only"),
+        ({"play": "https://x.org/a b"}, "nodes.main.prompt.en.play", "is a URL; play only"),
+        ({"play": "https://cdn.example.org/a.mp3"}, "nodes.main.prompt.en.play", "prompt library"),
+        ({"play": "file:///etc/passwd"}, "nodes.main.prompt.en.play", "is a URL; play only"),
         ({"say": "Hi", "voice": "no voice"}, "nodes.main.prompt.en.voice", "a Twilio voice name"),
     ],
 )
@@ -821,3 +821,22 @@ def test_text_must_be_a_string() -> None:
 def test_known_stations_may_be_any_collection() -> None:
     doc = with_node("t", {"kind": "transfer", "station": "haizhu"})
     assert parse_menu(dump(doc), known_stations=["haizhu"]).menu.nodes["t"].station == "haizhu"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["https://cdn.example.org/notice.mp3", "https://hotline.example.org/prompts/v1/a.mp3"],
+)
+def test_play_takes_only_the_stations_library_never_a_url(source: str) -> None:
+    doc = base()
+    doc["nodes"]["main"]["prompt"]["en"] = {"play": source}
+    with pytest.raises(MenuInvalid) as error:
+        validate_document(doc, known_prompts={"notice.mp3", "a.mp3"})
+    [problem] = [str(p) for p in error.value.errors]
+    assert problem.startswith("nodes.main.prompt.en.play: 'https://")
+    assert problem.endswith(
+        "is a URL; play only plays files of the "
+        "station's prompt library: upload the recording there and name it here"
+    )
+    doc["nodes"]["main"]["prompt"]["en"] = {"play": "notice.mp3"}
+    assert validate_document(doc, known_prompts={"notice.mp3"}).menu
