@@ -38,7 +38,9 @@ def _show(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("resident", None)
     context.setdefault("error", "")
     context.setdefault("done", None)
-    return render_template("admin/residents.html", mask=mask, **context), status
+    encrypted = bool(current_app.config["IVR"].storage_keys)
+    page = render_template("admin/residents.html", mask=mask, encrypted=encrypted, **context)
+    return page, status
 
 
 @bp.route("/residents", methods=["GET", "POST"])

@@ -142,6 +142,7 @@ def retention_defaults() -> Response | str | tuple[str, int]:
             district=district,
             districts=districts,
             is_city=is_city,
+            encrypted=bool(current_app.config["IVR"].storage_keys),
             form=form,
             effective=resolver.effective(district_id, None),
             inherited=resolver.inherited(district_id, None),

@@ -138,7 +138,9 @@ def _add_resident(session: Session, config: Config, station: Station, now: datet
     )
     session.add(voicemail)
     session.flush()
-    stored = store_recording(config.storage_dir, station.code, voicemail.id, _tone_wav(), called)
+    stored = store_recording(
+        config.storage_dir, station.code, voicemail.id, _tone_wav(), called, config.storage_keys
+    )
     voicemail.storage_path, voicemail.sha256, voicemail.size_bytes = (
         stored.path,
         stored.sha256,

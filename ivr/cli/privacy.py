@@ -118,3 +118,39 @@ def erase_command(number: str, yes: bool, force: bool) -> None:
             "details. Resolve them first, or add --force to erase anyway."
         ) from None
     click.echo(f"erased {number} ({counts}); it is now {erased.token}")
+
+
+@privacy.command(
+    "rotate-key",
+    help="Re-encrypt every stored recording with the current key (the first of "
+    "IVR_STORAGE_KEYS), including plain files written before keys were set. Safe to stop "
+    "and run again: files already under the current key are skipped. Once it reports no "
+    "unreadable files, older keys may be removed from IVR_STORAGE_KEYS.",
+)
+@with_appcontext
+def rotate_key_command() -> None:
+    from ivr.privacy.keys import KeyMissing
+    from ivr.privacy.rotation import rotate_recordings
+
+    config = current_app.config["IVR"]
+
+    def show(counts) -> None:  # type: ignore[no-untyped-def]
+        click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
+
+    try:
+        counts = rotate_recordings(database().sessions, config.storage_dir, config.storage_keys, show)
+    except KeyMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"recordings: {counts['resealed']} re-encrypted, {counts['current']} already under "
+        f"the current key, {counts['missing']} missing, {counts['unreadable']} unreadable"
+    )
+    if counts["unreadable"]:
+        raise click.ClickException("some files could not be read: keep the older keys configured")
+
+
+@privacy.command("new-key", help="Print a new random key for IVR_STORAGE_KEYS.")
+def new_key_command() -> None:
+    from ivr.privacy.keys import new_key
+
+    click.echo(new_key())

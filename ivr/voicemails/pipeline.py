@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import Config
-from ivr.storage import stored_file
+from ivr.storage import read_stored
 from ivr.tickets.cases import sla_minutes, update_ticket
 from ivr.voicemails import leases
 from ivr.voicemails.leases import Lease
@@ -81,6 +81,7 @@ class Settings:
     lease_seconds: float = 60.0
     decode_max_attempts: int = 2
     decode_timeout: float = 60.0
+    storage_keys: tuple[str, ...] = ()  # IVR_STORAGE_KEYS: recordings sealed at rest
 
     @classmethod
     def from_config(cls, config: Config, twilio_http_client: Any = None) -> Settings:
@@ -97,6 +98,7 @@ class Settings:
             lease_seconds=config.lease_seconds,
             decode_max_attempts=config.decode_max_attempts,
             decode_timeout=config.decode_timeout,
+            storage_keys=config.storage_keys,
         )
 
 
@@ -257,7 +259,12 @@ def _fetch(
         return _retry_later(sessions, lease, delay, f"not yet available: {exc}", job.state)
     now = utcnow()
     stored = store_recording(
-        settings.storage_dir, job.station_code, job.voicemail_id, fetched.data, now
+        settings.storage_dir,
+        job.station_code,
+        job.voicemail_id,
+        fetched.data,
+        now,
+        settings.storage_keys,
     )
     with sessions() as session:
         kept = leases.write(
@@ -288,10 +295,9 @@ def _delete_remote(sessions: sessionmaker[Session], settings: Settings, job: Job
 def _transcribe(
     sessions: sessionmaker[Session], settings: Settings, lease: Lease, job: Job
 ) -> Result:
-    stored = stored_file(settings.storage_dir, job.storage_path)
-    if stored is None:
+    data = read_stored(settings.storage_dir, job.storage_path, settings.storage_keys)
+    if data is None:
         return _fail(sessions, lease, "the stored copy of the recording is missing")
-    data = stored.read_bytes()
     try:
         pcm = to_pcm(data)
     except AudioInvalid as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Response, request, send_file
+from flask import Response, current_app, request, send_file
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,7 +72,13 @@ def range_detail() -> str:
 
 
 def send_recording(path: Path) -> Response:
-    """The file with HTTP range support, never kept in a shared cache."""
-    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    """The file with HTTP range support, never kept in a shared cache; a file sealed at
+    rest (``IVR_STORAGE_KEYS``) is decrypted as it streams."""
+    from ivr.privacy.serving import is_sealed_file, send_sealed
+
+    if is_sealed_file(path):
+        response = send_sealed(path, current_app.config["IVR"].storage_keys)
+    else:
+        response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

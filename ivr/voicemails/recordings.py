@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from ivr.storage import write_private
+from ivr.storage import Keys, read_stored, write_private
 
 log = logging.getLogger(__name__)
 MAX_RECORDING_BYTES = 50 * 1024 * 1024
@@ -156,15 +156,21 @@ class Stored:
 
 
 def store_recording(
-    storage_dir: Path, folder: str, voicemail_id: int, data: bytes, when: datetime
+    storage_dir: Path,
+    folder: str,
+    voicemail_id: int,
+    data: bytes,
+    when: datetime,
+    keys: Keys = None,
 ) -> Stored:
-    """Write ``data`` under a name the server chooses, atomically, readable by us alone."""
+    """Write ``data`` under a name the server chooses, atomically, readable by us alone,
+    sealed when ``keys`` has a current key; the SHA-256 is of the audio itself."""
     relative = (
         Path(folder) / f"{when:%Y}" / f"{when:%m}" / f"{voicemail_id}-{secrets.token_hex(8)}.wav"
     )
     target = Path(storage_dir) / relative
-    write_private(target, data)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    write_private(target, data, keys)
+    digest = hashlib.sha256(read_stored(Path(storage_dir), str(relative), keys) or b"").hexdigest()
     if digest != hashlib.sha256(data).hexdigest():  # pragma: no cover - a failing disk
         raise OSError(f"{target} does not read back as written")
     return Stored(str(relative), digest, len(data))
