@@ -152,7 +152,10 @@ def _add_resident(session: Session, config: Config, station: Station, now: datet
         raw_text=" ".join(SAYING),
         language="zh",
         model="demo",
-        words=[],
+        words=[
+            {"word": ch, "start": round(i * 0.11, 2), "end": round(i * 0.11 + 0.1, 2), "conf": 0.9}
+            for i, ch in enumerate(SAYING)
+        ],
         confidence=0.9,
         audio_seconds=3.0,
         decode_seconds=0.5,
