@@ -15,7 +15,6 @@ from typing import Any, BinaryIO
 from ivr.privacy.keys import KeyMissing, KeyRing
 from ivr.privacy.sealed import MAGIC, SealedReader, is_sealed, write_sealed
 
-
 Keys = Any  # a KeyRing, or IVR_STORAGE_KEYS as configured (a tuple of str), or None
 
 

@@ -21,9 +21,7 @@ class RetentionPolicy(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(40), unique=True)
-    district_id: Mapped[int | None] = mapped_column(
-        ForeignKey("districts.id", ondelete="CASCADE")
-    )
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
     # Recordings and transcripts: days after their ticket was resolved (or after the
     # voicemail, when it has no ticket). Caller details: days after the last contact.

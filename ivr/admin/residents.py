@@ -66,7 +66,8 @@ def resident_request() -> Response | tuple[str, int]:
 
 
 def _export(number: str) -> Response:
-    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    # Handed to the response, which closes it once sent.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     export_number(
         get_session(), current_app.config["IVR"], number, archive, me().id, request.remote_addr
     )

@@ -51,7 +51,9 @@ def _resolver() -> Resolver:
 
 def _own_values(key: str) -> dict[str, str]:
     row = policy_row(get_session(), key)
-    return {k: "" if row is None or getattr(row, k) is None else str(getattr(row, k)) for k in KINDS}
+    return {
+        k: "" if row is None or getattr(row, k) is None else str(getattr(row, k)) for k in KINDS
+    }
 
 
 def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -68,7 +70,13 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def _invalid(exc: RetentionInvalid) -> dict[str, str]:
-    return {exc.field: _("请填写 %(least)d 到 %(most)d 之间的天数，或留空沿用上级设置。", least=LEAST_DAYS, most=MOST_DAYS)}
+    return {
+        exc.field: _(
+            "请填写 %(least)d 到 %(most)d 之间的天数，或留空沿用上级设置。",
+            least=LEAST_DAYS,
+            most=MOST_DAYS,
+        )
+    }
 
 
 @bp.route("/stations/<int:station_id>/retention", methods=["GET", "POST"])
@@ -77,7 +85,12 @@ def retention(station_id: int) -> Response | str | tuple[str, int]:
     station = station_or_404(station_id)
     key = scope_key(station_id=station.id)
 
-    def show(form: dict[str, str], errors: dict[str, str] | None = None, stale: str = "", status: int = 200):  # type: ignore[no-untyped-def]
+    def show(
+        form: dict[str, str],
+        errors: dict[str, str] | None = None,
+        stale: str = "",
+        status: int = 200,
+    ):  # type: ignore[no-untyped-def]
         resolver = _resolver()
         return _page(
             "admin/retention.html",
@@ -131,7 +144,9 @@ def retention_defaults() -> Response | str | tuple[str, int]:
     district = _district_in_scope(int(raw) if raw.isdigit() else None)
     key = scope_key(district_id=district.id if district else None)
     is_city = me().role is Role.CITY_ADMIN
-    districts = list(get_session().scalars(select(District).order_by(District.code))) if is_city else []
+    districts = (
+        list(get_session().scalars(select(District).order_by(District.code))) if is_city else []
+    )
 
     def show(form: dict[str, str], errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
         resolver = _resolver()

@@ -18,9 +18,9 @@ from ivr.privacy.policies import policy_row, save_policy, scope_key
 from ivr.voicemails.recordings import store_recording
 from models import (
     Call,
+    Caller,
     CallerVulnerability,
     CallOutcome,
-    Caller,
     Station,
     Ticket,
     TicketEvent,
@@ -81,7 +81,10 @@ def add_privacy_demo(session: Session, config: Config, now: datetime) -> str:
 def _add_resident(session: Session, config: Config, station: Station, now: datetime) -> None:
     called = now - timedelta(days=12)
     caller = Caller(
-        phone_number=DEMO_RESIDENT, name="陈阿婆", notes="独居，腿脚不便", home_station_id=station.id
+        phone_number=DEMO_RESIDENT,
+        name="陈阿婆",
+        notes="独居，腿脚不便",
+        home_station_id=station.id,
     )
     caller.vulnerabilities = [CallerVulnerability(flag=Vulnerability.LONE_ELDERLY)]
     session.add(caller)

@@ -46,7 +46,9 @@ def _number(raw: str) -> str:
     try:
         return normalise(raw)
     except NumberInvalid:
-        raise click.BadParameter(f"{raw!r} is not a number in E.164 form (+8613812345678)") from None
+        raise click.BadParameter(
+            f"{raw!r} is not a number in E.164 form (+8613812345678)"
+        ) from None
 
 
 @privacy.command(
@@ -68,7 +70,9 @@ def export_command(number: str, output: str) -> None:
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as target:
-            made = export_number(get_session(), current_app.config["IVR"], number, target, via="cli")
+            made = export_number(
+                get_session(), current_app.config["IVR"], number, target, via="cli"
+            )
     except NothingHeld:
         os.unlink(output)
         raise click.ClickException(f"nothing is held about {number}") from None
@@ -138,7 +142,9 @@ def rotate_key_command() -> None:
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
 
     try:
-        counts = rotate_recordings(database().sessions, config.storage_dir, config.storage_keys, show)
+        counts = rotate_recordings(
+            database().sessions, config.storage_dir, config.storage_keys, show
+        )
     except KeyMissing as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(

@@ -30,7 +30,11 @@ class KeyMissing(LookupError):
 def decode_key(text: str, position: int = 1) -> bytes:
     raw = text.strip()
     try:
-        key = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_" if "-" in raw or "_" in raw else None, validate=True)
+        key = base64.b64decode(
+            raw + "=" * (-len(raw) % 4),
+            altchars=b"-_" if "-" in raw or "_" in raw else None,
+            validate=True,
+        )
     except (binascii.Error, ValueError):
         raise StorageKeyError(f"IVR_STORAGE_KEYS: key {position} is not base64") from None
     if len(key) != KEY_BYTES:
@@ -68,8 +72,9 @@ class KeyRing:
             if key.id == wanted:
                 return key
         raise KeyMissing(
-            f"this file was encrypted with key id {wanted.hex()}, which is not in "
-            "IVR_STORAGE_KEYS" if self.keys else "this file is encrypted and IVR_STORAGE_KEYS is not set"
+            f"this file was encrypted with key id {wanted.hex()}, which is not in IVR_STORAGE_KEYS"
+            if self.keys
+            else "this file is encrypted and IVR_STORAGE_KEYS is not set"
         )
 
     @staticmethod

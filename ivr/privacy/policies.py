@@ -74,7 +74,10 @@ class Resolver:
     def levels(self, district_id: int | None, station_id: int | None) -> list[tuple[str, Any]]:
         found = [
             ("station", self.rows.get(scope_key(station_id=station_id)) if station_id else None),
-            ("district", self.rows.get(scope_key(district_id=district_id)) if district_id else None),
+            (
+                "district",
+                self.rows.get(scope_key(district_id=district_id)) if district_id else None,
+            ),
             ("city", self.rows.get("city")),
         ]
         return [(name, row) for name, row in found if row is not None]

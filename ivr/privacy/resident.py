@@ -65,7 +65,13 @@ def gather(session: Session, number: str) -> Resident:
     calls = list(
         session.scalars(
             select(Call)
-            .where(or_(Call.from_number == number, Call.to_number == number, Call.caller_id == caller_id))
+            .where(
+                or_(
+                    Call.from_number == number,
+                    Call.to_number == number,
+                    Call.caller_id == caller_id,
+                )
+            )
             .order_by(Call.started_at, Call.id)
         )
     )

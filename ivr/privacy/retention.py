@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import Config
@@ -89,9 +89,7 @@ class _Periods:
         ):
             periods = resolver.effective(district_id, station_id)
             self.codes[station_id] = code
-            self.cutoffs[station_id] = {
-                k: now - timedelta(days=periods.days(k)) for k in _kinds()
-            }
+            self.cutoffs[station_id] = {k: now - timedelta(days=periods.days(k)) for k in _kinds()}
 
     def latest(self, kind: str) -> datetime:
         return max(c[kind] for c in self.cutoffs.values())
@@ -140,13 +138,21 @@ def _purge_recordings(
             report.recordings.update(periods.codes.get(r[1], UNASSIGNED) for r in rows)
             return
         paths = {r[0]: (r[1], r[2]) for r in rows}
-        done = session.scalars(
-            update(Voicemail)
-            .where(Voicemail.id.in_(list(paths)), Voicemail.storage_path.is_not(None), _case_closed())
-            .values(storage_path=None, purged_at=now)
-            .returning(Voicemail.id)
-            .execution_options(synchronize_session=False)
-        ).all() if paths else []
+        done = (
+            session.scalars(
+                update(Voicemail)
+                .where(
+                    Voicemail.id.in_(list(paths)),
+                    Voicemail.storage_path.is_not(None),
+                    _case_closed(),
+                )
+                .values(storage_path=None, purged_at=now)
+                .returning(Voicemail.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            if paths
+            else []
+        )
         session.commit()
     for voicemail_id in done:
         station_id, relative = paths[voicemail_id]
@@ -160,9 +166,7 @@ def _blank_transcripts(
     with sessions() as session:
         periods = _Periods(session, config, now)
         unblanked = select(Transcript.voicemail_id).where(Transcript.blanked_at.is_(None))
-        rows = _closed_voicemails(
-            session, periods, "transcripts_days", Voicemail.id.in_(unblanked)
-        )
+        rows = _closed_voicemails(session, periods, "transcripts_days", Voicemail.id.in_(unblanked))
         stations = {r[0]: r[1] for r in rows}
         if report.dry_run or not stations:
             report.transcripts.update(periods.codes.get(s, UNASSIGNED) for s in stations.values())

@@ -27,6 +27,8 @@ def send_sealed(path: Path, keys: Keys, mimetype: str = "audio/wav") -> Response
     body = wrap_file(request.environ, reader, buffer_size=CHUNK)
     response = Response(body, mimetype=mimetype, direct_passthrough=True)
     response.last_modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-    response.set_etag(hashlib.sha256(f"{path}:{stat.st_mtime_ns}:{reader.size}".encode()).hexdigest()[:32])
+    response.set_etag(
+        hashlib.sha256(f"{path}:{stat.st_mtime_ns}:{reader.size}".encode()).hexdigest()[:32]
+    )
     response.content_length = reader.size
     return response.make_conditional(request, accept_ranges=True, complete_length=reader.size)

@@ -3,6 +3,7 @@ and a transcript, and Twilio's REST API faked at its HTTP boundary."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -37,11 +38,16 @@ class FakeTwilioRest(HttpClient):
     def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
         self.calls.append((method, url))
         if self.status >= 400:
-            return Response(self.status, '{"code": 20404, "message": "not found", "status": %d}' % self.status)
+            return Response(
+                self.status,
+                json.dumps({"code": 20404, "message": "refused", "status": self.status}),
+            )
         return Response(self.status, "")
 
 
-def case(session, storage, station, *, resolved_days_ago=None, number=None, name="连姐", days_ago=200):  # type: ignore[no-untyped-def]
+def case(
+    session, storage, station, *, resolved_days_ago=None, number=None, name="连姐", days_ago=200
+):  # type: ignore[no-untyped-def]
     """A caller's call, voicemail (stored file, transcript) and ticket at ``station``."""
     then = utcnow() - timedelta(days=days_ago)
     caller = factories.caller(session, number, name=name)
@@ -49,7 +55,9 @@ def case(session, storage, station, *, resolved_days_ago=None, number=None, name
     caller.vulnerabilities = [CallerVulnerability(flag=Vulnerability.LONE_ELDERLY)]
     call = factories.call(session, station, from_number=caller.phone_number, started_at=then)
     call.caller_id = caller.id
-    ticket = factories.ticket(session, station, caller, opened_at=then, due_at=then + timedelta(days=1))
+    ticket = factories.ticket(
+        session, station, caller, opened_at=then, due_at=then + timedelta(days=1)
+    )
     if resolved_days_ago is not None:
         ticket.status = TicketStatus.RESOLVED
         ticket.resolved_at = utcnow() - timedelta(days=resolved_days_ago)
@@ -77,7 +85,13 @@ def case(session, storage, station, *, resolved_days_ago=None, number=None, name
         created_at=then,
     )
     session.flush()
-    return {"caller": caller, "call": call, "ticket": ticket, "voicemail": voicemail, "path": storage / relative}
+    return {
+        "caller": caller,
+        "call": call,
+        "ticket": ticket,
+        "voicemail": voicemail,
+        "path": storage / relative,
+    }
 
 
 @pytest.fixture

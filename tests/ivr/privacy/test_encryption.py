@@ -15,9 +15,9 @@ from sqlalchemy import select
 from ivr.config import Config, ConfigError
 from ivr.db import database
 from ivr.privacy.keys import KeyMissing, new_key
+from ivr.privacy.requests import export_number
 from ivr.privacy.rotation import rotate_recordings
 from ivr.privacy.sealed import CHUNK, is_sealed
-from ivr.privacy.requests import export_number
 from ivr.storage import open_path, read_stored, write_private
 from ivr.voicemails.recordings import store_recording
 from models import TicketStatus, Voicemail

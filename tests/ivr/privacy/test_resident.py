@@ -20,22 +20,32 @@ from ivr.stats.scopes import resolve_scope
 from models import AuditLog, Call, Caller, Ticket, TicketEvent, TicketEventKind, Voicemail, utcnow
 from tests import factories
 from tests.conftest import fresh
-from tests.ivr.privacy.conftest import AUDIO, FakeTwilioRest, case
+from tests.ivr.privacy.conftest import AUDIO, case
 
 NUMBER = "+8613912345678"
 
 
 def _erase(app, session, number=NUMBER, **kw):  # type: ignore[no-untyped-def]
     return erase_number(
-        session, database(app).sessions, app.config["IVR"], number,
-        twilio_http_client=app.extensions["ivr.twilio_http_client"], **kw,
+        session,
+        database(app).sessions,
+        app.config["IVR"],
+        number,
+        twilio_http_client=app.extensions["ivr.twilio_http_client"],
+        **kw,
     )
 
 
-def test_the_export_holds_audio_transcript_calls_and_the_tickets_trail(app, db_session, storage, nanzhou):
+def test_the_export_holds_audio_transcript_calls_and_the_tickets_trail(
+    app, db_session, storage, nanzhou
+):
     held = case(db_session, storage, nanzhou, number=NUMBER, resolved_days_ago=3)
     held["call"].events  # noqa: B018 - loaded for the event below
-    db_session.add(TicketEvent(ticket_id=held["ticket"].id, at=utcnow(), kind=TicketEventKind.NOTE, note="送米到家"))
+    db_session.add(
+        TicketEvent(
+            ticket_id=held["ticket"].id, at=utcnow(), kind=TicketEventKind.NOTE, note="送米到家"
+        )
+    )
     case(db_session, storage, nanzhou, number="+8613900000009")  # someone else
     db_session.commit()
 
@@ -56,7 +66,9 @@ def test_the_export_holds_audio_transcript_calls_and_the_tickets_trail(app, db_s
     (ticket,) = document["tickets"]
     assert ticket["status"] == "resolved" and [e["note"] for e in ticket["events"]] == ["送米到家"]
     assert made["audio_files"] == 1
-    audit = fresh(db_session).scalars(select(AuditLog).where(AuditLog.action == "privacy.export")).one()
+    audit = (
+        fresh(db_session).scalars(select(AuditLog).where(AuditLog.action == "privacy.export")).one()
+    )
     assert NUMBER not in json.dumps(audit.detail) and audit.detail["audio_files"] == 1
 
 
@@ -73,11 +85,15 @@ def test_erasure_with_an_open_ticket_is_refused_unless_forced(app, db_session, s
     db_session.rollback()
     assert refused.value.ticket_ids == [held["ticket"].id]
     assert held["path"].exists()
-    assert fresh(db_session).scalar(select(Caller.name).where(Caller.phone_number == NUMBER)) == "连姐"
+    assert (
+        fresh(db_session).scalar(select(Caller.name).where(Caller.phone_number == NUMBER)) == "连姐"
+    )
 
     erased = _erase(app, db_session, force=True)
     assert not held["path"].exists() and is_anonymous(erased.token)
-    audit = fresh(db_session).scalars(select(AuditLog).where(AuditLog.action == "privacy.erase")).one()
+    audit = (
+        fresh(db_session).scalars(select(AuditLog).where(AuditLog.action == "privacy.erase")).one()
+    )
     assert audit.detail["forced"] is True and audit.detail["open_tickets"] == [held["ticket"].id]
 
 
@@ -87,10 +103,25 @@ def test_erasure_removes_the_person_and_keeps_the_statistics(app, db_session, st
     caller = held["caller"]
     # Two more calls from the number: one the same day (one person-time), one another day.
     for days in (2, 3):
-        extra = factories.call(db_session, nanzhou, from_number=NUMBER, started_at=now - timedelta(days=days, minutes=5))
+        extra = factories.call(
+            db_session,
+            nanzhou,
+            from_number=NUMBER,
+            started_at=now - timedelta(days=days, minutes=5),
+        )
         extra.caller_id = caller.id
-    other = case(db_session, storage, nanzhou, number="+8613900000009", resolved_days_ago=1, days_ago=2)
-    db_session.add(TicketEvent(ticket_id=held["ticket"].id, at=now, kind=TicketEventKind.NOTE, note=f"回电 {NUMBER} 连姐", data={"to": NUMBER}))
+    other = case(
+        db_session, storage, nanzhou, number="+8613900000009", resolved_days_ago=1, days_ago=2
+    )
+    db_session.add(
+        TicketEvent(
+            ticket_id=held["ticket"].id,
+            at=now,
+            kind=TicketEventKind.NOTE,
+            note=f"回电 {NUMBER} 连姐",
+            data={"to": NUMBER},
+        )
+    )
     db_session.commit()
     period = Period(date.today() - timedelta(days=10), date.today())
     refresh_rollups(db_session, now=now, since=period.start)
@@ -115,7 +146,9 @@ def test_erasure_removes_the_person_and_keeps_the_statistics(app, db_session, st
     anonymous = db_session.get(Caller, caller.id)
     assert (anonymous.phone_number, anonymous.name, anonymous.notes) == (erased.token, "", "")
     assert anonymous.erased_at is not None
-    assert {c.from_number for c in db_session.scalars(select(Call).where(Call.caller_id == caller.id))} == {erased.token}
+    assert {
+        c.from_number for c in db_session.scalars(select(Call).where(Call.caller_id == caller.id))
+    } == {erased.token}
     ticket = db_session.get(Ticket, held["ticket"].id)
     assert ticket.caller_number == erased.token
     assert [(e.note, e.data) for e in ticket.events] == [("", {"to": erased.token})]

@@ -17,7 +17,9 @@ from tests.ivr.privacy.conftest import case, voicemail_of
 
 def _run(app, **kw):  # type: ignore[no-untyped-def]
     fake = app.extensions["ivr.twilio_http_client"]
-    return enforce_retention(database(app).sessions, app.config["IVR"], twilio_http_client=fake, **kw)
+    return enforce_retention(
+        database(app).sessions, app.config["IVR"], twilio_http_client=fake, **kw
+    )
 
 
 def test_a_closed_case_loses_its_recording_and_transcript_an_open_one_keeps_them(
@@ -68,7 +70,10 @@ def test_transcripts_and_caller_details_follow_their_own_periods(app, db_session
     # Nothing else to do the next day.
     again = _run(app)
     assert again.as_dict()["totals"] == {
-        "recordings": 0, "transcripts": 0, "callers": 0, "twilio_deleted": 0
+        "recordings": 0,
+        "transcripts": 0,
+        "callers": 0,
+        "twilio_deleted": 0,
     }
 
 
@@ -79,9 +84,23 @@ def test_station_overrides_district_overrides_city(app, db_session, storage, nan
         s.code: case(db_session, storage, s, resolved_days_ago=40, number=f"+86139000001{i:02d}")
         for i, s in enumerate([nanzhou, fengyang, other])
     }
-    save_policy(db_session, {"recordings_days": 60, "transcripts_days": None, "caller_details_days": None}, None)
-    save_policy(db_session, {"recordings_days": 30, "transcripts_days": None, "caller_details_days": None}, None, district_id=nanzhou.district_id)
-    save_policy(db_session, {"recordings_days": 50, "transcripts_days": None, "caller_details_days": None}, None, station_id=nanzhou.id)
+    save_policy(
+        db_session,
+        {"recordings_days": 60, "transcripts_days": None, "caller_details_days": None},
+        None,
+    )
+    save_policy(
+        db_session,
+        {"recordings_days": 30, "transcripts_days": None, "caller_details_days": None},
+        None,
+        district_id=nanzhou.district_id,
+    )
+    save_policy(
+        db_session,
+        {"recordings_days": 50, "transcripts_days": None, "caller_details_days": None},
+        None,
+        station_id=nanzhou.id,
+    )
     db_session.commit()
     resolver = Resolver(db_session, app.config["IVR"])
     assert resolver.for_station(nanzhou).recordings_days.source == "station"

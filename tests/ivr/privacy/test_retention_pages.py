@@ -29,7 +29,9 @@ def test_a_station_admin_sees_and_sets_the_stations_periods(admin_world, login, 
     assert "设置已保存" in html and "30 天" in html and "本站设置" in html
     row = fresh(db_session).scalars(select(RetentionPolicy)).one()
     assert (row.scope, row.recordings_days, row.transcripts_days) == (
-        f"station:{admin_world['stations']['a'].id}", 30, None
+        f"station:{admin_world['stations']['a'].id}",
+        30,
+        None,
     )
     audit = db_session.scalars(select(AuditLog).where(AuditLog.action == "station.retention")).one()
     assert audit.detail["changes"] == {"recordings_days": [None, 30]}
@@ -57,13 +59,20 @@ def test_district_and_city_defaults(admin_world, login, db_session):
     district = login("haizhu-admin")
     district.post("/admin/retention", page="/admin/retention", recordings_days="60")
     city = login("city")
-    city.post("/admin/retention", page="/admin/retention", recordings_days="120", caller_details_days="365")
+    city.post(
+        "/admin/retention",
+        page="/admin/retention",
+        recordings_days="120",
+        caller_details_days="365",
+    )
     # A station of 海珠区 now follows the district; one of 白云区 the city.
     a = city.get(_tab(admin_world, "a")).get_data(as_text=True)
     assert "60 天" in a and "区默认" in a
     b = city.get(_tab(admin_world, "b")).get_data(as_text=True)
     assert "120 天" in b and "市默认" in b and "365 天" in b
-    scopes = {r.scope: r.recordings_days for r in fresh(db_session).scalars(select(RetentionPolicy))}
+    scopes = {
+        r.scope: r.recordings_days for r in fresh(db_session).scalars(select(RetentionPolicy))
+    }
     haizhu = admin_world["stations"]["a"].district_id
     assert scopes == {f"district:{haizhu}": 60, "city": 120}
     actions = set(db_session.scalars(select(AuditLog.action)))
