@@ -81,3 +81,13 @@ def test_district_and_city_defaults(admin_world, login, db_session):
 
 def test_a_station_admin_has_no_defaults_page(admin_world, login):
     assert login("admin-a").get("/admin/retention").status_code == 403
+
+
+def test_the_pages_speak_english_too(admin_world, login):
+    browser = login("city")
+    browser.post("/console/language", lang="en")
+    tab = browser.get(_tab(admin_world, "a")).get_data(as_text=True)
+    assert "Recordings (days after the case is resolved)" in tab and "System default" in tab
+    requests = browser.get("/admin/residents").get_data(as_text=True)
+    assert "Residents&#39; data requests" in requests or "Residents' data requests" in requests
+    assert "IVR_STORAGE_KEYS is not set" in requests
