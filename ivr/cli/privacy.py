@@ -47,7 +47,8 @@ def _number(raw: str) -> str:
         return normalise(raw)
     except NumberInvalid:
         raise click.BadParameter(
-            f"{raw!r} is not a number in E.164 form (+8613812345678)"
+            f"{raw!r} is not one resident's number in E.164 form (+8613812345678); "
+            "a withheld number's placeholder names no one"
         ) from None
 
 

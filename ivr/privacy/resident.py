@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ivr.phone import is_e164
+from ivr.phone import identifies_caller
 from ivr.storage import open_stored
 from models import Call, Caller, Station, Ticket, TicketStatus, Voicemail, utcnow
 
@@ -26,8 +26,10 @@ class NumberInvalid(ValueError):
 
 
 def normalise(raw: str) -> str:
+    """The number in E.164; Twilio's placeholders for a withheld number (+266696687 …) are
+    refused: they are every caller who hid their number, not one resident."""
     number = "".join(raw.split()).replace("-", "")
-    if not is_e164(number):
+    if not identifies_caller(number):
         raise NumberInvalid(raw)
     return number
 

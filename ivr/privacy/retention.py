@@ -99,6 +99,11 @@ class _Periods:
         return when is not None and when < cutoffs[kind]
 
 
+def _batches(ids: list[int], size: int = 500) -> list[list[int]]:
+    """Short transactions and bounded IN lists, however much is due."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def _kinds() -> tuple[str, ...]:
     return ("recordings_days", "transcripts_days", "caller_details_days")
 
@@ -138,11 +143,11 @@ def _purge_recordings(
             report.recordings.update(periods.codes.get(r[1], UNASSIGNED) for r in rows)
             return
         paths = {r[0]: (r[1], r[2]) for r in rows}
-        done = (
-            session.scalars(
+        for batch in _batches(list(paths)):
+            done = session.scalars(
                 update(Voicemail)
                 .where(
-                    Voicemail.id.in_(list(paths)),
+                    Voicemail.id.in_(batch),
                     Voicemail.storage_path.is_not(None),
                     _case_closed(),
                 )
@@ -150,14 +155,11 @@ def _purge_recordings(
                 .returning(Voicemail.id)
                 .execution_options(synchronize_session=False)
             ).all()
-            if paths
-            else []
-        )
-        session.commit()
-    for voicemail_id in done:
-        station_id, relative = paths[voicemail_id]
-        remove_stored(config.storage_dir, relative)
-        report.recordings[periods.codes.get(station_id, UNASSIGNED)] += 1
+            session.commit()
+            for voicemail_id in done:  # nothing points at these files any more
+                station_id, relative = paths[voicemail_id]
+                remove_stored(config.storage_dir, relative)
+                report.recordings[periods.codes.get(station_id, UNASSIGNED)] += 1
 
 
 def _blank_transcripts(
@@ -171,16 +173,17 @@ def _blank_transcripts(
         if report.dry_run or not stations:
             report.transcripts.update(periods.codes.get(s, UNASSIGNED) for s in stations.values())
             return
-        closed = select(Voicemail.id).where(Voicemail.id.in_(list(stations)), _case_closed())
-        done = session.scalars(
-            update(Transcript)
-            .where(Transcript.voicemail_id.in_(closed), Transcript.blanked_at.is_(None))
-            .values(text="", raw_text="", words=[], blanked_at=now)
-            .returning(Transcript.voicemail_id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        session.commit()
-    report.transcripts.update(periods.codes.get(stations[v], UNASSIGNED) for v in done)
+        for batch in _batches(list(stations)):
+            closed = select(Voicemail.id).where(Voicemail.id.in_(batch), _case_closed())
+            done = session.scalars(
+                update(Transcript)
+                .where(Transcript.voicemail_id.in_(closed), Transcript.blanked_at.is_(None))
+                .values(text="", raw_text="", words=[], blanked_at=now)
+                .returning(Transcript.voicemail_id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            session.commit()
+            report.transcripts.update(periods.codes.get(stations[v], UNASSIGNED) for v in done)
 
 
 def _open_ticket_of_caller() -> Any:
@@ -225,19 +228,20 @@ def _purge_callers(
         if report.dry_run or not due:
             report.callers.update(periods.codes.get(s, UNASSIGNED) for s in due.values())
             return
-        done = session.scalars(
-            update(Caller)
-            .where(Caller.id.in_(list(due)), ~_open_ticket_of_caller())
-            .values(name="", notes="", details_purged_at=now)
-            .returning(Caller.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        if done:
-            session.execute(
-                delete(CallerVulnerability).where(CallerVulnerability.caller_id.in_(done))
-            )
-        session.commit()
-    report.callers.update(periods.codes.get(due[c], UNASSIGNED) for c in done)
+        for batch in _batches(list(due)):
+            done = session.scalars(
+                update(Caller)
+                .where(Caller.id.in_(batch), ~_open_ticket_of_caller())
+                .values(name="", notes="", details_purged_at=now)
+                .returning(Caller.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+            if done:
+                session.execute(
+                    delete(CallerVulnerability).where(CallerVulnerability.caller_id.in_(done))
+                )
+            session.commit()
+            report.callers.update(periods.codes.get(due[c], UNASSIGNED) for c in done)
 
 
 def enforce_retention(

@@ -175,6 +175,8 @@ def test_the_commands(app, runner, db_session, storage, nanzhou, tmp_path):
     again = runner.invoke("privacy", "erase", NUMBER, "--yes")
     assert again.exit_code == 1 and "nothing is held" in again.output
     assert runner.invoke("privacy", "export", "12345", "-o", str(target)).exit_code == 2
+    # A withheld number's placeholder is everyone who hid their number: never one resident.
+    assert runner.invoke("privacy", "erase", "+266696687", "--yes").exit_code == 2
 
 
 def test_the_command_says_why_it_refuses(app, runner, db_session, storage, nanzhou):
