@@ -56,3 +56,32 @@ def test_deleting_twilios_copy_is_on_unless_switched_off(tmp_path):
     assert Config.from_env(base, tmp_path).delete_recordings_after_fetch is True
     off = Config.from_env({**base, "IVR_DELETE_RECORDINGS_AFTER_FETCH": "0"}, tmp_path)
     assert off.delete_recordings_after_fetch is False
+
+
+def test_no_transaction_is_open_while_twilio_is_asked(app, db_session, storage, nanzhou):
+    """The DELETE is network I/O: no connection of the app's may be checked out (in a
+    transaction) while it waits: a direct call, an erasure, the retention run."""
+    from ivr.privacy.requests import erase_number
+    from ivr.privacy.retention import enforce_retention
+
+    engine = database(app).engine
+    seen: list[int] = []
+
+    class Watching(FakeTwilioRest):
+        def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(engine.pool.checkedout())
+            return super().request(method, url, **kwargs)
+
+    first = case(db_session, storage, nanzhou, resolved_days_ago=1)
+    second = case(db_session, storage, nanzhou, number="+8613900000077", resolved_days_ago=1)
+    case(db_session, storage, nanzhou, number="+8613900000078", resolved_days_ago=1)
+    db_session.commit()
+    db_session.close()
+    sessions = database(app).sessions
+    delete_twilio_copy(sessions, AUTH, first["voicemail"].id, Watching())
+    with sessions() as session:
+        erase_number(
+            session, sessions, app.config["IVR"], "+8613900000077", twilio_http_client=Watching()
+        )
+    enforce_retention(sessions, app.config["IVR"], twilio_http_client=Watching())
+    assert seen == [0, 0, 0] and not second["path"].exists()
