@@ -16,7 +16,7 @@ from ivr.admin import bp
 from ivr.console.common import me
 from ivr.db import database, get_session
 from ivr.phone import mask
-from ivr.privacy.erasure import ErasureRefused
+from ivr.privacy.erasure import ErasureRefused, audit_request
 from ivr.privacy.requests import NothingHeld, erase_number, export_number, look_up
 from ivr.privacy.resident import NumberInvalid, normalise
 from models import Role
@@ -60,7 +60,13 @@ def resident_request() -> Response | tuple[str, int]:
             return _export(number)
         if action == "erase":
             return _erase(number)
-        return _show(number=number, resident=look_up(session, number))
+        resident = look_up(session, number)
+        # Seeing who a number is and what is held is touching personal data: audited.
+        audit_request(
+            session, "privacy.lookup", resident, me().id, request.remote_addr, resident.counts()
+        )
+        session.commit()
+        return _show(number=number, resident=resident)
     except NothingHeld:
         return _show(404, number=number, error=_("系统里没有这个号码的任何记录。"))
 

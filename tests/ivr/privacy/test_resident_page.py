@@ -47,7 +47,7 @@ def test_look_up_export_and_erase(admin_world, login, db_session):
     assert erased.status_code == 200 and "已删除" in erased.get_data(as_text=True)
     assert fresh(db_session).scalar(select(Caller).where(Caller.phone_number == RESIDENT_A)) is None
     actions = [a for a in db_session.scalars(select(AuditLog.action)) if a.startswith("privacy.")]
-    assert actions == ["privacy.export", "privacy.erase"]
+    assert actions == ["privacy.lookup", "privacy.export", "privacy.erase"]
 
 
 def test_a_bad_or_unknown_number_is_said_so(admin_world, login):
