@@ -138,6 +138,9 @@ class Config:
     decode_timeout: float = 60.0  # seconds, plus 4 per second of audio, before a decode is stopped
     # Largest prompt upload accepted; refused before any decoding is tried.
     max_prompt_bytes: int = 10 * 1024 * 1024
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: none,
+    # so the socket's peer is the client (audit logs, sign-in throttling).
+    proxy_hops: int = 0
     # Privacy: the city's retention periods in days until a city admin sets others.
     retention_recordings_days: int = 90
     retention_transcripts_days: int = 365
@@ -193,6 +196,7 @@ class Config:
             decode_max_attempts=_positive_int(env, "IVR_DECODE_MAX_ATTEMPTS", 2),
             decode_timeout=_seconds(env, "IVR_DECODE_TIMEOUT_SECONDS", 60.0),
             max_prompt_bytes=_positive_int(env, "IVR_MAX_PROMPT_BYTES", 10 * 1024 * 1024),
+            proxy_hops=int(_number(env, "IVR_PROXY_HOPS", 0, whole=True, least=0)),
             retention_recordings_days=_positive_int(env, "IVR_RETENTION_RECORDINGS_DAYS", 90),
             retention_transcripts_days=_positive_int(env, "IVR_RETENTION_TRANSCRIPTS_DAYS", 365),
             retention_caller_details_days=_positive_int(

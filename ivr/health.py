@@ -1,14 +1,22 @@
-"""``GET /healthz``: can this instance take calls and process voicemails?"""
+"""``GET /healthz``: can this instance take calls and process voicemails?
+
+Anyone (a load balancer, ``ivr serve``, the worker's supervisor) gets the overall status
+and each check's ``ok``, with the HTTP status saying whether to send traffic here. The
+details (model folders, schema revisions, queue errors, spool depth) are shown only to a
+signed-in city admin: paths and raw errors tell an outsider how the host is laid out.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
+from flask_login import current_user
 from sqlalchemy import text
 
 from ivr.db import database
 from ivr.jobs import get_huey, queue_status
+from models import Role
 from models.migrate import current_revision, head_revision
 from transcription.registry import ModelRegistry
 
@@ -76,10 +84,17 @@ def healthz():  # type: ignore[no-untyped-def]
         overall, code = "degraded", 200
     else:
         overall, code = "ok", 200
+    if not _may_see_details():
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
     response = jsonify({"status": overall, "checks": checks})
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _may_see_details() -> bool:
+    user = getattr(current_user, "user", None)  # a SignedIn, when someone is signed in
+    return user is not None and user.role is Role.CITY_ADMIN
 
 
 def init_app(app: Flask) -> None:

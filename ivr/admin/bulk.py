@@ -18,8 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from ivr.admin import bp
 from ivr.admin.access import multi_station_required
+from ivr.admin.menu_editor import MAX_BODY_BYTES as MENU_BODY_BYTES
 from ivr.console.common import audit, me, scope
 from ivr.db import get_session
+from ivr.edge.body_limits import body_allowance
 from ivr.menus.default_menu import default_menu_yaml
 from ivr.menus.merge import Placement
 from ivr.menus.rollout import (
@@ -211,6 +213,7 @@ def bulk():  # type: ignore[no-untyped-def]
 
 @bp.route("/bulk/templates", methods=["GET", "POST"])
 @multi_station_required
+@body_allowance(MENU_BODY_BYTES)  # a whole menu document, as YAML
 def bulk_templates():  # type: ignore[no-untyped-def]
     """The saved templates, and a new version of one from YAML."""
     session = get_session()

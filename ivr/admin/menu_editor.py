@@ -22,6 +22,7 @@ from ivr.admin.access import admin_required, audit_change, station_or_404
 from ivr.admin.menu_history import stale_message, version_status
 from ivr.console.common import me
 from ivr.db import get_session
+from ivr.edge.body_limits import body_allowance
 from ivr.menus import drafts
 from ivr.menus.document import FORWARD_STRATEGIES, PRIORITIES
 from ivr.menus.locate import locate
@@ -49,6 +50,7 @@ def menu_editor(station_id: int) -> str:
 
 @bp.post("/stations/<int:station_id>/menu")
 @admin_required
+@body_allowance(MAX_BODY_BYTES)
 def menu_save(station_id: int) -> Response | tuple[str, int]:
     station = station_or_404(station_id)
     session = get_session()
@@ -96,6 +98,7 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/stations/<int:station_id>/menu/validate")
 @admin_required
+@body_allowance(MAX_BODY_BYTES)
 def menu_validate(station_id: int) -> Response | tuple[Response, int]:
     """JSON in: ``{yaml}`` or ``{document}``; out: the problems, the YAML and the mapping."""
     station = station_or_404(station_id)

@@ -22,6 +22,7 @@ from ivr.admin import bp
 from ivr.admin.access import admin_required, audit_change, station_or_404
 from ivr.console.common import me
 from ivr.db import get_session
+from ivr.edge.body_limits import BOUNDED_BY_VIEW, body_allowance
 from ivr.menus.prompts import (
     MAX_SECONDS,
     MIN_SECONDS,
@@ -64,6 +65,7 @@ def prompts(station_id: int) -> str:
 
 @bp.post("/stations/<int:station_id>/prompts/upload")
 @admin_required
+@body_allowance(BOUNDED_BY_VIEW)  # up to max_prompt_bytes, checked below
 def prompt_upload(station_id: int) -> Response | tuple[str, int]:
     station = station_or_404(station_id)
     # No transaction (and so no SQLite write lock) while the body arrives or ffmpeg runs.

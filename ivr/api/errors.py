@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -13,9 +13,11 @@ from werkzeug.exceptions import (
     RequestedRangeNotSatisfiable,
 )
 
-from ivr.api import PREFIX, bp
+from ivr.api import bp
 
 log = logging.getLogger(__name__)
+
+API_ROOT = "/api"
 
 # Machine-readable codes for errors Werkzeug raises (routing, body size, ranges).
 HTTP_CODES = {
@@ -29,6 +31,8 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     416: "range_not_satisfiable",
     422: "invalid_change",
+    429: "too_many_requests",
+    431: "request_header_fields_too_large",
     500: "internal_error",
 }
 NOT_FOUND_MESSAGE = "找不到，或不在你的权限范围内"
@@ -97,16 +101,27 @@ def _server_error(exc: InternalServerError) -> Response:
 
 
 def under_api(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    """Any path under /api, not only the current version's: all of it answers JSON."""
+    return path == API_ROOT or path.startswith(API_ROOT + "/")
 
 
 def answer_routing_errors() -> Response | None:
-    """Unknown URLs and wrong methods under /api/v1 answer JSON, not the HTML error page.
+    """Unknown URLs, wrong methods and OPTIONS under /api answer JSON, not HTML.
 
     Routing fails before any blueprint is chosen, so blueprint handlers never see these;
     an app-wide hook answers them instead, leaving other URLs to their own handlers.
+    OPTIONS is answered here, before the bearer-token check: it reveals only the
+    methods a URL takes (204 with ``Allow``), as Flask's own answer would.
     """
+    if not under_api(request.path):
+        return None
     exc = request.routing_exception
-    if isinstance(exc, NotFound | MethodNotAllowed) and under_api(request.path):
+    if isinstance(exc, NotFound | MethodNotAllowed):
         return _http_response(exc)
+    if request.method == "OPTIONS":
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        response = Response(status=204)
+        del response.headers["Content-Type"]  # no body, so no type (and never HTML)
+        response.headers["Allow"] = ", ".join(sorted(adapter.allowed_methods(request.path)))
+        return response
     return None

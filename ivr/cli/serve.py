@@ -11,6 +11,8 @@ import time
 
 import click
 
+from ivr.edge.header_limits import SERVER_FIELD_BYTES
+
 # A worker that dies is started again after 1, 2, 4 … seconds, at most this long; a
 # worker that ran this long before dying starts again at once.
 MAX_RESTART_DELAY = 60.0
@@ -41,6 +43,10 @@ def web_command(host: str, port: int, workers: int) -> list[str]:
         "10",
         "--keep-alive",
         "5",
+        # Above the app's own limit, so the app answers an oversized header (as JSON
+        # under /api) instead of gunicorn's plain-text 431; see ivr/edge/header_limits.py.
+        "--limit-request-field_size",
+        str(SERVER_FIELD_BYTES),
         "--access-logfile",
         "-",
     ]

@@ -11,6 +11,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 def init_app(app: Flask) -> None:
     from ivr import i18n
     from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+    from ivr.edge import throttle
     from ivr.stations import sign_in as auth
 
     auth.init_app(app)
@@ -22,6 +23,13 @@ def init_app(app: Flask) -> None:
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
     app.register_blueprint(bp)
+    throttle.limit_endpoint(
+        app,
+        "console.login",
+        sign_in.ADDRESS_LIMIT,
+        methods=["POST"],
+        deduct_when=sign_in.failed,
+    )
 
     @app.get("/")
     def home():  # type: ignore[no-untyped-def]

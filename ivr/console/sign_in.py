@@ -9,17 +9,24 @@ from werkzeug.wrappers import Response
 
 from ivr.console import bp
 from ivr.console.common import me
+from ivr.console.redirects import safe_next
 from ivr.db import get_session
 from ivr.i18n import LANGUAGES
 from ivr.stations.sign_in import LoginRefused, SignedIn, authenticate, logout_everywhere
 from models import utcnow
 
+# Failed sign-ins one client address may make, whatever names it tries (Flask-Limiter,
+# shared by every worker). Each account also locks after MAX_FAILED_LOGINS in a row.
+ADDRESS_LIMIT = "10 per 15 minutes"
+
+
+def failed(response: Response) -> bool:
+    """Only refused sign-ins count against the address's limit."""
+    return response.status_code == 401
+
 
 def _safe_next(target: str | None) -> str:
-    # Only paths inside this site: never an open redirect to another host.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("console.queue")
+    return safe_next(target, url_for("console.queue"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,10 +55,22 @@ def logout() -> Response:
 @bp.post("/logout-everywhere")
 @login_required
 def logout_all() -> Response:
-    logout_everywhere(get_session(), me())
+    revoke = request.form.get("revoke_api_tokens") == "1"
+    revoked = logout_everywhere(get_session(), me(), utcnow(), revoke_api_tokens=revoke)
     logout_user()
-    flash(_("已在所有设备上退出登录"), "info")
+    if revoke:
+        flash(_("已在所有设备上退出登录，并撤销了你的 %(n)d 个 API 令牌", n=revoked), "info")
+    else:
+        flash(_("已在所有设备上退出登录（API 令牌仍然有效）"), "info")
     return redirect(url_for("console.login"))
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_exc: Exception) -> tuple[str, int]:
+    """Sign-ins from one address over the limit: the same for every account name."""
+    flash(_("这个网络地址登录失败次数过多，请15分钟后再试"), "error")
+    username = request.form.get("username", "").strip()[:64]
+    return render_template("console/login.html", username=username), 429
 
 
 @bp.post("/language")

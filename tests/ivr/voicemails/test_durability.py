@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from ivr.health import spool_status
 from ivr.jobs import once_per_interval
 from ivr.voice.spool import Spool
 from ivr.voice.spooled import replay
@@ -92,8 +93,8 @@ def test_while_another_process_locks_the_database_callers_hear_twiml_and_nothing
         assert took < BUDGET + 1.5
         assert Twiml.of(answer).verb("Record") is not None
         assert spool.status()["depth"] == 9
-        health = app.test_client().get("/healthz").get_json()
-        assert health["checks"]["spool"]["depth"] == 9
+        with app.app_context():  # what /healthz shows a city admin
+            assert spool_status()["depth"] == 9
 
     result = replay(app)  # as the worker does once the database answers
     assert result is not None and (result.applied, result.held, result.remaining) == (9, 0, 0)
