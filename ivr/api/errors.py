@@ -36,6 +36,13 @@ HTTP_CODES = {
     500: "internal_error",
 }
 NOT_FOUND_MESSAGE = "找不到，或不在你的权限范围内"
+# Werkzeug's own words for these are English; the API speaks Chinese first.
+HTTP_MESSAGES = {
+    404: NOT_FOUND_MESSAGE,
+    413: "请求体太大",
+    429: "请求过于频繁，请稍后再试",
+    431: "请求头太大",
+}
 
 
 class ApiError(Exception):
@@ -74,7 +81,7 @@ def error_response(
 
 def _http_response(exc: HTTPException) -> Response:
     status = exc.code or 500
-    message = NOT_FOUND_MESSAGE if status == 404 else (exc.description or exc.name)
+    message = HTTP_MESSAGES.get(status) or exc.description or exc.name
     headers = {}
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))

@@ -58,8 +58,10 @@ def logout_all() -> Response:
     revoke = request.form.get("revoke_api_tokens") == "1"
     revoked = logout_everywhere(get_session(), me(), utcnow(), revoke_api_tokens=revoke)
     logout_user()
-    if revoke:
+    if revoke and revoked:
         flash(_("已在所有设备上退出登录，并撤销了你的 %(n)d 个 API 令牌", n=revoked), "info")
+    elif revoke:
+        flash(_("已在所有设备上退出登录（你没有有效的 API 令牌）"), "info")
     else:
         flash(_("已在所有设备上退出登录（API 令牌仍然有效）"), "info")
     return redirect(url_for("console.login"))

@@ -269,3 +269,14 @@ def test_log_out_everywhere_can_revoke_api_tokens(world, app, login, db_session)
     )
     token = fresh(db_session).scalar(select(ApiToken).where(ApiToken.name == "kept"))
     assert token.revoked_at is not None
+
+
+def test_the_refusal_is_translated(world, client):
+    page = client.get("/console/login").get_data(as_text=True)
+    client.post("/console/language", data={"lang": "en", "csrf_token": TOKEN.search(page).group(1)})
+    refused = post_login(client, "nobody", "x")
+    assert refused.status_code == 401
+    assert flashes(refused) == [
+        "Wrong username or password. After many failed attempts in a row, the account is "
+        "locked for 15 minutes."
+    ]
