@@ -5,6 +5,7 @@ Imports nothing from ``ivr`` or ``transcription``.
 
 from models.audit import AuditLog
 from models.base import Base, utcnow
+from models.cache import CALL_PATH, CacheGeneration
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
@@ -31,9 +32,11 @@ from models.user import ApiToken, Role, User
 from models.voicemail import Transcript, Voicemail, VoicemailState
 
 __all__ = [
+    "CALL_PATH",
     "ApiToken",
     "AuditLog",
     "Base",
+    "CacheGeneration",
     "Call",
     "CallDirection",
     "CallEvent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,7 +46,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, not the driver.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -57,16 +57,19 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
+        record.info["busy_timeout_ms"] = SQLITE_BUSY_TIMEOUT_MS
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
         budget = options.get("db_budget")
         wait_ms = int(budget * 1000) if budget else SQLITE_BUSY_TIMEOUT_MS
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        if connection.info.get("busy_timeout_ms") != wait_ms:  # not transactional: keep it
+            _straight_to_driver(connection, f"PRAGMA busy_timeout={wait_ms}")
+            connection.info["busy_timeout_ms"] = wait_ms
         mode = options.get("sqlite_begin", "IMMEDIATE")
         connection.info["upgrade_on_write"] = mode == "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        _straight_to_driver(connection, f"BEGIN {mode}")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _upgrade_on_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
@@ -80,6 +83,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.info["upgrade_on_write"] = False
         cursor.execute("COMMIT")
         cursor.execute("BEGIN IMMEDIATE")
+
+
+def _straight_to_driver(connection: Any, statement: str) -> None:
+    """Run ``statement`` on the DBAPI connection itself: at every transaction's start,
+    SQLAlchemy's statement machinery would cost ten times the statement. Errors still
+    reach callers as SQLAlchemy's (``OperationalError`` for a lock not had in time)."""
+    dbapi = connection.dialect.dbapi
+    try:
+        connection.connection.dbapi_connection.execute(statement)
+    except dbapi.Error as error:
+        raise exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
 def _configure_postgresql(engine: Engine) -> None:

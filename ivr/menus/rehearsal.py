@@ -25,7 +25,7 @@ from ivr.menus.document import DTMF_KEYS, ForwardNode, Menu, TransferNode, Voice
 from ivr.menus.engine import CallContext, MenuPositionInvalid, Play, Position, Speech, Step
 from ivr.menus.prompts import prompt_names
 from ivr.menus.sources import MenuSource
-from ivr.menus.transfers import follow_transfers
+from ivr.menus.transfers import active_station_in, follow_transfers
 from ivr.menus.validate import MenuInvalid, parse_menu
 from models import MenuVersion, Station
 
@@ -206,9 +206,9 @@ def _after(
     """Follow transfers, write the step into the transcript, and say what comes next."""
     hotline = hotline_number(station)
     step, followed = follow_transfers(
-        session,
         step,
         state.menu,
+        active_station_in(session),
         lambda target: calls.call_context(target, hotline, state.at),
         lambda ref: menus.load_menu(session, ref)[0],
     )

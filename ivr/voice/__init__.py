@@ -8,6 +8,7 @@ bp = Blueprint("voice", __name__, url_prefix="/twilio")
 
 
 def init_app(app: Flask) -> None:
+    from ivr.stations import directory
     from ivr.voice import (  # noqa: F401 - routes
         bridge,
         prompt_files,
@@ -17,5 +18,6 @@ def init_app(app: Flask) -> None:
         views,
     )
 
+    directory.init_app(app)  # the stations a call step reads, cached per process
     app.register_blueprint(bp)
     app.register_blueprint(prompt_files.bp)

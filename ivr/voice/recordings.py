@@ -11,7 +11,6 @@ import logging
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.calls import log as calls
 from ivr.jobs import enqueue_voicemail
 from ivr.menus import engine
 from ivr.menus import versions as menus
@@ -50,7 +49,7 @@ def _ingest(turn: Turn, position: Position) -> int | None:
     if report is None:
         return None
     voicemail, created = voicemails.ingest(turn.session, turn.call, report, turn.now)
-    calls.raise_outcome(turn.call, CallOutcome.VOICEMAIL)
+    turn.raise_outcome(CallOutcome.VOICEMAIL)
     if created and voicemail.state is VoicemailState.RECEIVED:
         return voicemail.id
     return None

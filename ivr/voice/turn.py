@@ -16,14 +16,17 @@ from flask import Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from ivr.calls import log as calls
+from ivr.calls import steps
+from ivr.calls.steps import CallRow
 from ivr.db import get_session
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import Menu
 from ivr.menus.engine import Position, Step
 from ivr.menus.transfers import follow_transfers
-from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render
-from models import Call, CallOutcome, Station, utcnow
+from ivr.stations.directory import StationFacts, Stations, directory
+from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render_step
+from models import CallOutcome, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -91,35 +94,55 @@ def request_key() -> str:
 
 @dataclass
 class Turn:
-    """One webhook request's work: the call, its menu, and where the caller is."""
+    """One webhook request's work: the call, its menu, and where the caller is.
+
+    Stations come from the process's cache (``ivr.stations.directory``), published menus
+    are parsed once per process, and the call is read and written with a few plain
+    statements (``ivr.calls.steps``): the ORM is used only off the common path.
+    """
 
     session: Session
-    call: Call
+    stations: Stations
+    call: CallRow
     menu_ref: str
     menu: Menu
-    station: Station | None
+    station: StationFacts | None
     now: datetime
+    transferred_to: int | None = None
 
     @classmethod
     def load(cls, menu_ref: str | None = None) -> Turn:
-        session = get_session()
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
+        session = get_session()
+        connection = session.connection()
+        stations = directory().stations(connection)
         now = webhook_now()
-        call, _created = calls.get_or_create_call(
-            session, call_sid, form_field("From", 32), form_field("To", 32), now
+        call, _created = steps.find_or_open_call(
+            session,
+            connection,
+            stations,
+            call_sid,
+            form_field("From", 32),
+            form_field("To", 32),
+            now,
         )
         if menu_ref is None:
-            home = session.get(Station, call.station_id) if call.station_id else None
-            menu_ref = menus.menu_ref_for(session, home)
+            home = stations.get(session, call.station_id) if call.station_id else None
+            menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
-        station = session.get(Station, station_id) if station_id else None
-        return cls(session, call, menu_ref, menu, station, now)
+        station = stations.get(session, station_id) if station_id else None
+        return cls(session, stations, call, menu_ref, menu, station, now)
 
     @property
     def context(self) -> engine.CallContext:
-        return calls.call_context(self.station, self.call.to_number, self.now)
+        return self._context_for(self.station)
+
+    def _context_for(self, station: StationFacts | None) -> engine.CallContext:
+        if station is None:
+            return calls.no_station_context(self.call.to_number, self.now)
+        return station.context(self.call.to_number, self.now)
 
     def position(self) -> Position:
         args = request.args
@@ -127,43 +150,65 @@ class Turn:
         return Position(
             node=args.get("n", "")[:100],
             language=args.get("l", "")[:8],
-            attempt=int(attempt) if attempt.isdigit() else 0,
-            ring=int(ring) if ring.isdigit() else 0,
+            attempt=_small_number(attempt),
+            ring=_small_number(ring),
         )
 
-    def respond(self, step: Step, events: list[dict[str, Any]]) -> Response:
-        """Follow transfers, log the step once per request, and answer with TwiML."""
+    def raise_outcome(self, outcome: CallOutcome) -> None:
+        """Raise the call's outcome now (it never goes down), in this transaction."""
+        write = steps.StepWrite(outcome=outcome)
+        steps.record_step(self.session.connection(), self.call.id, write, "", [], self.now)
+
+    def respond(
+        self, step: Step, events: list[dict[str, Any]], outcome: CallOutcome | None = None
+    ) -> Response:
+        """Follow transfers, log the step once per request, and answer with TwiML.
+
+        ``outcome``: what the request itself showed (a forward answered); the step's own
+        action and any transfer may raise it further.
+        """
         step = self._follow_transfers(step, events)
-        call = self.call
-        call.last_node = step.visited[-1] if step.visited else call.last_node
-        call.language = step.language
-        if step.need:
-            call.chosen_need = step.need
+        reached = [outcome] if outcome is not None else []
+        if self.transferred_to is not None:
+            reached.append(CallOutcome.TRANSFERRED)
         if isinstance(step.action, engine.Hangup):
-            calls.raise_outcome(call, CallOutcome.COMPLETED)
+            reached.append(CallOutcome.COMPLETED)
         elif isinstance(step.action, engine.Record):
             # Reached the voicemail: whatever order Twilio's callbacks come in (the status
             # callback may beat the recording's), this call was not abandoned.
-            calls.raise_outcome(call, CallOutcome.VOICEMAIL)
+            reached.append(CallOutcome.VOICEMAIL)
+        write = steps.StepWrite(
+            last_node=step.visited[-1] if step.visited else None,
+            language=step.language,
+            need=step.need,
+            transferred_to=self.transferred_to,
+            outcome=max(reached, key=steps.OUTCOME_RANK.__getitem__, default=None),
+        )
         events = events + [{"kind": "node", "node": node} for node in step.visited]
-        calls.log_events(self.session, call, request_key(), events, self.now)
+        connection = self.session.connection()
+        steps.record_step(connection, self.call.id, write, request_key(), events, self.now)
         self.session.commit()
-        return xml(render(step, voice_urls(self.menu_ref)))
+        return xml(render_step(step, current_app.config["IVR"].public_url, self.menu_ref))
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
+        if not isinstance(step.action, engine.Transfer):
+            return step
+        session, stations = self.session, self.stations
+
+        def find(code: str) -> tuple[StationFacts, str] | None:
+            target = stations.for_code(session, code)
+            return (target, target.menu_ref) if target is not None and target.active else None
+
         followed, segments = follow_transfers(
-            self.session,
             step,
             self.menu_ref,
-            lambda station: calls.call_context(station, self.call.to_number, self.now),
-            lambda ref: load_call_menu(self.session, ref)[0],
+            find,
+            self._context_for,
+            lambda ref: load_call_menu(session, ref)[0],
         )
-        if len(segments) == 1:
-            return step
         for segment in segments[1:]:
             assert segment.station is not None
-            self.call.transferred_to_station_id = segment.station.id
-            calls.raise_outcome(self.call, CallOutcome.TRANSFERRED)
+            self.transferred_to = segment.station.id
             events.append({"kind": "transfer", "detail": {"to": segment.station.code}})
         # What each menu said before its hand-over plays from its own station's library.
         said = tuple(
@@ -173,5 +218,11 @@ class Turn:
         )
         last = segments[-1]
         self.menu_ref, self.station = last.menu_ref, last.station
-        self.menu, _ = load_call_menu(self.session, last.menu_ref)
+        self.menu, _ = load_call_menu(session, last.menu_ref)
         return replace(followed, speech=said + last.step.speech)
+
+
+def _small_number(text: str) -> int:
+    """A counter from the URL; anything but plain ASCII digits (``²`` passes isdigit)
+    counts as 0."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else 0

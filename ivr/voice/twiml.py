@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Gather as TwimlGather
@@ -53,6 +54,13 @@ def _speak(target: VoiceResponse | TwimlGather, speech: Speech, urls: VoiceUrls)
         target.say(speech.text, language=speech.language, voice=speech.voice)
     elif isinstance(speech, Play):
         target.play(urls.prompt(speech.source))
+
+
+@lru_cache(maxsize=8192)
+def render_step(step: Step, public_url: str, menu_ref: str) -> str:
+    """:func:`render`, once per distinct step and menu in this process: a step is a value
+    (what is said, then where the caller goes), so equal steps render equal TwiML."""
+    return render(step, VoiceUrls(public_url, menu_ref))
 
 
 def render(step: Step, urls: VoiceUrls) -> str:

@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls import log as calls
 from ivr.db import get_session
 from ivr.menus import engine
+from ivr.stations.directory import directory
 from ivr.tickets.cases import open_or_merge_ticket
 from ivr.voice import bp
 from ivr.voice.spooled import keep_for_later
@@ -58,15 +59,14 @@ def dial() -> Response:
     turn = Turn.load(request.args.get("m", ""))
     position = turn.position()
     status = form_field("DialCallStatus", 20)
-    if status in engine.ANSWERED_DIAL_STATUSES:
-        calls.raise_outcome(turn.call, CallOutcome.ANSWERED)
+    answered = status in engine.ANSWERED_DIAL_STATUSES
     step = engine.dial_finished(turn.menu, turn.context, position, status)
     event = {
         "kind": "dial",
         "node": position.node,
         "detail": {"status": status, "ring": position.ring},
     }
-    return turn.respond(step, [event])
+    return turn.respond(step, [event], CallOutcome.ANSWERED if answered else None)
 
 
 @bp.post("/status")
@@ -90,8 +90,9 @@ def apply_status() -> None:
     if not call_sid:
         return
     now = webhook_now()
+    stations = directory().stations(session.connection())
     call, _ = calls.get_or_create_call(
-        session, call_sid, form_field("From", 32), form_field("To", 32), now
+        session, stations, call_sid, form_field("From", 32), form_field("To", 32), now
     )
     ended = calls.apply_status(
         call, form_field("CallStatus", 20), form_field("CallDuration", 10), now, None

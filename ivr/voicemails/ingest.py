@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ivr.calls.steps import CallRow
 from ivr.menus.document import VoicemailNode
 from ivr.tickets.cases import open_or_merge_ticket, priority_from_name
 from models import (
-    Call,
     Caller,
     Station,
     TicketSource,
@@ -47,7 +47,7 @@ def _vulnerability_tags(caller: Caller | None) -> list[str]:
 
 
 def ingest(
-    session: Session, call: Call, report: RecordingReport, now: datetime
+    session: Session, call: CallRow, report: RecordingReport, now: datetime
 ) -> tuple[Voicemail, bool]:
     """The one Voicemail for this RecordingSid, created (with its ticket) on first report.
 
@@ -70,7 +70,7 @@ def ingest(
     return voicemail, False
 
 
-def _create(session: Session, call: Call, report: RecordingReport, now: datetime) -> Voicemail:
+def _create(session: Session, call: CallRow, report: RecordingReport, now: datetime) -> Voicemail:
     station_id = call.transferred_to_station_id or call.station_id
     station = session.get(Station, station_id) if station_id else None
     caller = session.get(Caller, call.caller_id) if call.caller_id else None

@@ -1,0 +1,204 @@
+"""The lean call step keeps every guarantee: cached stations follow every change, whoever
+makes it; outcomes only move up; retries add nothing; a step costs a handful of statements.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text
+
+from ivr.calls import steps
+from ivr.db import database
+from ivr.menus.versions import save_version
+from models import CALL_PATH, CacheGeneration, Call, CallEvent, CallOutcome, OnDutyPhone
+from tests.conftest import fresh
+from tests.ivr.voice.conftest import HOTLINE, OTHER_HOTLINE, RESIDENT
+from tests.ivr.voice.helpers import Twiml
+
+HANGUP_MENU = "start: bye\nlanguages: [zh]\nnodes:\n  bye:\n    kind: hangup\n    prompt: {zh: 再见}\n"
+
+
+def _ringing(call, sid: str) -> Twiml:
+    """From a new call to the forward in the main menu (1, then 0)."""
+    menu = Twiml.of(call(Twiml.of(call(sid=sid)).action("Gather"), sid=sid, Digits="1"))
+    return Twiml.of(call(menu.action("Gather"), sid=sid, Digits="0"))
+
+
+def _rung(twiml: Twiml) -> list[str]:
+    dial = twiml.verb("Dial")
+    assert dial is not None, twiml.verbs
+    return [n.text or "" for n in dial.iter("Number")]
+
+
+def _generation(db_session) -> int | None:
+    fresh(db_session)
+    return db_session.scalar(
+        select(CacheGeneration.value).where(CacheGeneration.name == CALL_PATH)
+    )
+
+
+def test_a_roster_change_reaches_the_very_next_call(station, call, db_session):
+    assert _rung(_ringing(call, "CA" + "1" * 32)) == ["+8613800000001"]  # now cached
+    station.on_duty_phones[0].active = False
+    db_session.commit()
+    assert _rung(_ringing(call, "CA" + "2" * 32)) == ["+8613800000002"]
+
+
+def test_a_change_written_by_another_host_in_plain_sql_is_seen(station, call, db_session):
+    """No application code runs on the write: the database's triggers tell the cache."""
+    assert _rung(_ringing(call, "CA" + "1" * 32)) == ["+8613800000001"]
+    db_session.execute(
+        text("UPDATE on_duty_phones SET number = '+8613800000009' WHERE position = 0")
+    )
+    db_session.commit()
+    assert _rung(_ringing(call, "CA" + "2" * 32)) == ["+8613800000009"]
+
+
+def test_a_number_moved_to_another_station_rings_there_next(
+    station, other_station, call, db_session
+):
+    Twiml.of(call(sid="CA" + "1" * 32))
+    number = station.hotline_numbers[0]
+    number.station_id = other_station.id
+    db_session.commit()
+    Twiml.of(call(sid="CA" + "2" * 32))
+    fresh(db_session)
+    moved = db_session.scalars(select(Call).where(Call.call_sid == "CA" + "2" * 32)).one()
+    assert moved.station_id == other_station.id and moved.to_number == HOTLINE
+
+
+def test_a_newly_published_menu_answers_the_next_call(station, call, db_session):
+    assert Twiml.of(call(sid="CA" + "1" * 32)).verb("Gather") is not None
+    save_version(db_session, station, HANGUP_MENU, publish=True)
+    db_session.commit()
+    assert Twiml.of(call(sid="CA" + "2" * 32)).verbs == ["Say", "Hangup"]
+
+
+def test_opening_hours_changed_in_settings_apply_at_once(station, call, db_session):
+    assert "+8613800000001" in _rung(_ringing(call, "CA" + "1" * 32))
+    station.twenty_four_hours = False
+    station.opening_hours = {}  # never open
+    db_session.commit()
+    closed = _ringing(call, "CA" + "2" * 32)
+    assert closed.verb("Dial") is None and closed.verbs[-1] == "Record"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "UPDATE stations SET name_en = 'x'",
+        "DELETE FROM on_duty_phones",
+        "UPDATE hotline_numbers SET label = 'x'",
+        "UPDATE menu_versions SET note = 'x'",
+    ],
+)
+def test_every_write_to_a_cached_table_moves_the_counter(station, db_session, write):
+    before = _generation(db_session)
+    db_session.execute(text(write))
+    db_session.commit()
+    after = _generation(db_session)
+    assert before is not None and after is not None and after > before
+
+
+def test_writes_elsewhere_leave_the_counter_alone(station, call, db_session):
+    before = _generation(db_session)
+    Twiml.of(call())  # a call writes calls, callers and call events only
+    assert _generation(db_session) == before
+
+
+def test_an_outcome_is_never_lowered_even_by_a_late_step(station, call, db_session):
+    sid = "CA" + "3" * 32
+    ringing = _ringing(call, sid)
+    Twiml.of(call(ringing.action("Dial"), sid=sid, DialCallStatus="completed"))
+    # Twilio retries an earlier key press after the forward was answered.
+    menu_again = Twiml.of(call(Twiml.of(call(sid=sid)).action("Gather"), sid=sid, Digits="9"))
+    assert menu_again.verbs
+    fresh(db_session)
+    logged = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    assert logged.outcome is CallOutcome.ANSWERED
+
+
+def test_a_retried_step_adds_no_events_and_answers_alike(station, call, db_session):
+    first = Twiml.of(call())
+    token = {"I-Twilio-Idempotency-Token": "retry-1"}
+    action = first.action("Gather")
+    once = call(action, Digits="1", headers=token)
+    again = call(action, Digits="1", headers=token)
+    assert once.get_data() == again.get_data()
+    fresh(db_session)
+    keys = db_session.scalars(select(CallEvent).where(CallEvent.kind == "keys")).all()
+    assert len(keys) == 1
+
+
+def test_a_step_for_a_call_never_seen_opens_it(station, call, db_session):
+    """The incoming-call webhook was lost (or spooled): the key press still logs a call."""
+    sid = "CA" + "4" * 32
+    first = Twiml.of(call(sid="CA" + "5" * 32))
+    Twiml.of(call(first.action("Gather"), sid=sid, Digits="1"))
+    fresh(db_session)
+    logged = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    assert logged.station_id == station.id and logged.from_number == RESIDENT
+    assert logged.caller_id is not None
+
+
+def test_counters_in_the_url_are_plain_digits_or_nothing(station, call, db_session):
+    """``²`` passes str.isdigit(); int() refuses it. The caller still hears the menu."""
+    action = Twiml.of(call()).action("Gather")
+    for odd in ("%C2%B2", "%D9%A3", "99999999999999999999", "-1", ""):
+        heard = Twiml.of(call(f"{action}&a={odd}&r={odd}", Digits="7"))
+        assert heard.verbs and "对不起，系统暂时出现故障" not in heard.text()
+
+
+class Statements:
+    """The statements a block sends, by verb (PostgreSQL's per-transaction SET aside)."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.seen: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self.seen
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        verb = statement.split(None, 1)[0].upper()
+        if verb != "SET":
+            self.seen.append(verb)
+
+
+def test_a_key_press_is_a_handful_of_statements(app, station, call):
+    first = Twiml.of(call())
+    Twiml.of(call(first.action("Gather"), Digits="1"))  # the station is cached by now
+    with Statements(database(app).engine) as seen:
+        Twiml.of(call(first.action("Gather"), Digits="2"))
+    # The cache's counter and the call, then the call's new state and its events.
+    assert seen == ["SELECT", "SELECT", "UPDATE", "INSERT"], seen
+
+
+def test_a_new_call_from_a_known_number_is_a_handful_of_statements(app, station, call):
+    Twiml.of(call(sid="CA" + "6" * 32))  # the station and the caller exist by now
+    with Statements(database(app).engine) as seen:
+        Twiml.of(call(sid="CA" + "7" * 32))
+    # Counter, call (absent), caller, the new call, its state, its events.
+    assert seen == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], seen
+
+
+def test_an_unknown_dialled_number_is_remembered_as_unknown(app, call, db_session):
+    Twiml.of(call(sid="CA" + "8" * 32, To=OTHER_HOTLINE))
+    with Statements(database(app).engine) as seen:
+        Twiml.of(call(sid="CA" + "9" * 32, To=OTHER_HOTLINE))
+    assert seen.count("SELECT") == 3, seen  # counter, call, caller: no station look-up
+
+
+def test_outcome_ranks_cover_every_outcome():
+    assert set(steps.OUTCOME_RANK) == set(CallOutcome)
+
+
+def test_on_duty_phone_inserted_through_the_orm_moves_the_counter(station, db_session):
+    before = _generation(db_session)
+    db_session.add(OnDutyPhone(station_id=station.id, number="+8613800000003", position=2))
+    db_session.commit()
+    assert (_generation(db_session) or 0) > (before or 0)
