@@ -280,3 +280,9 @@ def test_the_refusal_is_translated(world, client):
         "Wrong username or password. After many failed attempts in a row, the account is "
         "locked for 15 minutes."
     ]
+
+
+def test_only_the_sign_in_view_pays_for_throttling(app):
+    """No app-wide limiter hook: webhooks and pages skip it (limits sit on the view)."""
+    limiter = app.extensions["ivr.limiter"]
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
