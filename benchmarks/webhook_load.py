@@ -107,6 +107,7 @@ class Result:
     answers: int  # responses of any status
     ok: int  # responses 200
     wrapped: bool  # the run repeated requests (for voice: CallSids)
+    cpu_ms: float = 0.0  # server CPU time per answer (all workers and the master)
     stored: int | None = None  # calls (voice) or key presses (step) in the database after
 
 
@@ -279,8 +280,10 @@ def run_wrk(
     command += ["-d", f"{args.duration}s", "--timeout", "30s", "-s", str(script), base]
     profile = args.profile and scenario != "bare"
     collapsed = folder / f"profile-{scenario}.txt"
+    cpu_before = server_cpu_seconds(server)
     with profiling.sampled(server, collapsed, args.duration) if profile else nullcontext():
         done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 120)
+    cpu = server_cpu_seconds(server) - cpu_before
     if profile:
         profiling.print_profile(scenario, profiling.summarise(collapsed))
     bench = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("BENCH")]
@@ -295,7 +298,28 @@ def run_wrk(
     rps, errors = f["requests"] / (f["duration_us"] / 1e6), f["socket"] + f["non200"]
     p50, p99 = f["p50_us"] / 1e3, f["p99_us"] / 1e3
     ok = f["requests"] - f["non200"]
-    return Result(scenario, rps, p50, p99, errors, logged, f["requests"], ok, bool(f["wrapped"]))
+    cpu_ms = 1000 * cpu / max(1, f["requests"])
+    return Result(
+        scenario, rps, p50, p99, errors, logged, f["requests"], ok, bool(f["wrapped"]), cpu_ms
+    )
+
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) of the gunicorn master and its workers so far.
+
+    Per request it is the figure other load on the machine hardly moves, where
+    requests/s and latency move with whatever else runs on the cores.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def bench_database(kind: str, args: argparse.Namespace) -> list[Result]:
@@ -351,7 +375,7 @@ def drive(
     return [bare1, voice, step, bare2]
 
 
-ROW = "{:<9}{:>11}{:>9}{:>9}{:>9}{:>8}{:>8}{:>8}{:>10}"
+ROW = "{:<9}{:>11}{:>9}{:>9}{:>9}{:>8}{:>8}{:>8}{:>10}{:>9}"
 HEADER = (
     "scenario",
     "requests/s",
@@ -362,6 +386,7 @@ HEADER = (
     "exc",
     "stored",
     "p99/bare",
+    "cpu ms",
 )
 
 
@@ -374,7 +399,8 @@ def report(kind: str, results: list[Result], args: argparse.Namespace) -> None:
         cells = [f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.ok, r.errors, r.logged]
         stored = "-" if r.stored is None else r.stored
         note = "  (requests repeated!)" if r.wrapped and r.scenario != "bare" else ""
-        print(ROW.format(r.scenario, *cells, stored, f"{r.p99_ms / reference:.2f}x") + note)
+        ratio = f"{r.p99_ms / reference:.2f}x"
+        print(ROW.format(r.scenario, *cells, stored, ratio, f"{r.cpu_ms:.2f}") + note)
     drift = bare[1].p99_ms / bare[0].p99_ms
     print(f"bare p99 reference: {reference:.1f} ms, mean of both runs (2nd/1st {drift:.2f})")
     for r in results[1:3]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -148,3 +150,59 @@ def insert_if_absent(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     session.execute(statement)
+
+
+class PlainSQL:
+    """A SQLAlchemy connection's own DBAPI connection, for the few statements that run on
+    every step of every call, where SQLAlchemy's statement machinery would cost ten times
+    the statement. Same transaction as the connection; ``:name`` placeholders in either
+    dialect; errors raised as SQLAlchemy's (``OperationalError`` for a lock not had in
+    time), as from any other statement. Values are passed as the driver takes them: use
+    :meth:`time` for timestamps, JSON as text.
+    """
+
+    _pyformat: dict[str, str] = {}
+
+    def __init__(self, connection: Connection) -> None:
+        self.dialect = connection.dialect
+        self.raw = connection.connection.dbapi_connection
+        self.sqlite = self.dialect.name == "sqlite"
+
+    def sql(self, statement: str) -> str:
+        if self.sqlite:
+            return statement
+        converted = self._pyformat.get(statement)
+        if converted is None:  # psycopg's placeholders are %(name)s
+            converted = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement)
+            self._pyformat[statement] = converted
+        return converted
+
+    def time(self, moment: datetime) -> Any:
+        """A timestamp as SQLAlchemy stores it: naive UTC text on SQLite, timestamptz."""
+        moment = moment.astimezone(UTC)
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else moment
+
+    def one(self, statement: str, params: dict[str, Any] | None = None) -> tuple | None:
+        """Run ``statement``; its first row, if any."""
+        sql = self.sql(statement)
+        try:
+            cursor = self.raw.cursor()
+            try:
+                cursor.execute(sql, params or {})
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except self.dialect.dbapi.Error as error:
+            raise exc.DBAPIError.instance(sql, params, error, self.dialect.dbapi.Error) from error
+
+    def many(self, statement: str, rows: list[dict[str, Any]]) -> None:
+        """Run ``statement`` once per row (the driver's executemany)."""
+        sql = self.sql(statement)
+        try:
+            cursor = self.raw.cursor()
+            try:
+                cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
+        except self.dialect.dbapi.Error as error:
+            raise exc.DBAPIError.instance(sql, rows, error, self.dialect.dbapi.Error) from error

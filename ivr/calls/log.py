@@ -41,9 +41,8 @@ def get_or_create_call(
 ) -> tuple[Call, bool]:
     """The Call for ``call_sid`` (to change through the ORM) and whether this request
     created it. The webhooks' own steps use :mod:`ivr.calls.steps` directly."""
-    connection = session.connection()
     row, created = steps.find_or_open_call(
-        session, connection, stations, call_sid, from_number, to_number, now
+        session.connection(), stations, session, call_sid, from_number, to_number, now
     )
     call = session.get(Call, row.id)
     assert call is not None
@@ -63,7 +62,7 @@ def log_events(
     Each event carries ``kind`` and optional ``node``, ``digits`` and ``detail``.
     """
     session.flush()  # the ORM's pending changes to the call come first
-    steps.record_step(session.connection(), call.id, steps.StepWrite(), request_key, events, now)
+    steps.log_events(session.connection(), call.id, request_key, events, now)
 
 
 def apply_status(

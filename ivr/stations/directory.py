@@ -23,11 +23,12 @@ from ivr.menus.engine import CallContext
 from ivr.menus.hours import HoursInvalid, OpeningHours
 from ivr.menus.versions import menu_ref_for
 from ivr.phone import is_e164
-from models import CALL_PATH, CacheGeneration, HotlineNumber, Station
+from models import CALL_PATH, HotlineNumber, Station
+from models.db import PlainSQL
 
 MAX_NUMBERS = 20_000  # dialled numbers remembered, unknown ones included
 
-GENERATION = select(CacheGeneration.value).where(CacheGeneration.name == CALL_PATH)
+GENERATION = f"SELECT value FROM cache_generations WHERE name = '{CALL_PATH}'"
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ class Directory:
         A request that finds the counter moved starts a new cache; one that was still
         filling the old cache fills a cache nobody else reads any more.
         """
-        generation = connection.execute(GENERATION).scalar()
+        row = PlainSQL(connection).one(GENERATION)
+        generation = row[0] if row is not None else None
         current = self._current
         if generation is not None and generation == current.generation:
             return current

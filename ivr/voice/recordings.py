@@ -48,7 +48,7 @@ def _ingest(turn: Turn, position: Position) -> int | None:
     report = _recording_report(turn, position)
     if report is None:
         return None
-    voicemail, created = voicemails.ingest(turn.session, turn.call, report, turn.now)
+    voicemail, created = voicemails.ingest(turn.session, turn.call(), report, turn.now)
     turn.raise_outcome(CallOutcome.VOICEMAIL)
     if created and voicemail.state is VoicemailState.RECEIVED:
         return voicemail.id

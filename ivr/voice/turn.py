@@ -97,13 +97,17 @@ class Turn:
     """One webhook request's work: the call, its menu, and where the caller is.
 
     Stations come from the process's cache (``ivr.stations.directory``), published menus
-    are parsed once per process, and the call is read and written with a few plain
-    statements (``ivr.calls.steps``): the ORM is used only off the common path.
+    are parsed once per process, and the call is written in two or three plain
+    statements (``ivr.calls.steps``) when the step is answered; it is read only by the
+    webhooks that need more of it than its CallSid (recordings).
     """
 
     session: Session
     stations: Stations
-    call: CallRow
+    call_sid: str
+    from_number: str
+    to_number: str
+    incoming: bool  # the call's first webhook, usually: try inserting it first
     menu_ref: str
     menu: Menu
     station: StationFacts | None
@@ -112,28 +116,45 @@ class Turn:
 
     @classmethod
     def load(cls, menu_ref: str | None = None) -> Turn:
+        """The footing for this request; ``menu_ref`` None: the station's live menu, for
+        the number dialled (an incoming call)."""
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
         session = get_session()
-        connection = session.connection()
-        stations = directory().stations(connection)
-        now = webhook_now()
-        call, _created = steps.find_or_open_call(
-            session,
-            connection,
-            stations,
-            call_sid,
-            form_field("From", 32),
-            form_field("To", 32),
-            now,
-        )
+        stations = directory().stations(session.connection())
+        from_number, to_number = form_field("From", 32), form_field("To", 32)
+        incoming = menu_ref is None
         if menu_ref is None:
-            home = stations.get(session, call.station_id) if call.station_id else None
+            home = stations.for_number(session, to_number)
             menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
         station = stations.get(session, station_id) if station_id else None
-        return cls(session, stations, call, menu_ref, menu, station, now)
+        return cls(
+            session,
+            stations,
+            call_sid,
+            from_number,
+            to_number,
+            incoming,
+            menu_ref,
+            menu,
+            station,
+            webhook_now(),
+        )
+
+    def call(self) -> CallRow:
+        """The call as stored (opened now if this is its first request)."""
+        row, _opened = steps.find_or_open_call(
+            self.session.connection(),
+            self.stations,
+            self.session,
+            self.call_sid,
+            self.from_number,
+            self.to_number,
+            self.now,
+        )
+        return row
 
     @property
     def context(self) -> engine.CallContext:
@@ -141,8 +162,8 @@ class Turn:
 
     def _context_for(self, station: StationFacts | None) -> engine.CallContext:
         if station is None:
-            return calls.no_station_context(self.call.to_number, self.now)
-        return station.context(self.call.to_number, self.now)
+            return calls.no_station_context(self.to_number, self.now)
+        return station.context(self.to_number, self.now)
 
     def position(self) -> Position:
         args = request.args
@@ -156,8 +177,7 @@ class Turn:
 
     def raise_outcome(self, outcome: CallOutcome) -> None:
         """Raise the call's outcome now (it never goes down), in this transaction."""
-        write = steps.StepWrite(outcome=outcome)
-        steps.record_step(self.session.connection(), self.call.id, write, "", [], self.now)
+        self._write(steps.StepWrite(outcome=outcome), "", [])
 
     def respond(
         self, step: Step, events: list[dict[str, Any]], outcome: CallOutcome | None = None
@@ -185,10 +205,34 @@ class Turn:
             outcome=max(reached, key=steps.OUTCOME_RANK.__getitem__, default=None),
         )
         events = events + [{"kind": "node", "node": node} for node in step.visited]
-        connection = self.session.connection()
-        steps.record_step(connection, self.call.id, write, request_key(), events, self.now)
+        self._write(write, request_key(), events)
         self.session.commit()
         return xml(render_step(step, current_app.config["IVR"].public_url, self.menu_ref))
+
+    def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
+        """The step on the call: an update, or for the call's first request an insert."""
+        connection = self.session.connection()
+        now = self.now
+        if not self.incoming and steps.record_step(
+            connection, self.call_sid, write, key, events, now
+        ):
+            return
+        call_id = steps.open_call(
+            connection,
+            self.stations,
+            self.session,
+            self.call_sid,
+            self.from_number,
+            self.to_number,
+            self.now,
+            write,
+        )
+        if call_id is not None:
+            steps.log_events(connection, call_id, key, events, self.now)
+            return
+        # It existed: a retry, a status callback that came first, or a concurrent insert.
+        call_id = steps.record_step(connection, self.call_sid, write, key, events, self.now)
+        assert call_id is not None, "the call exists: its insert conflicted"
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
         if not isinstance(step.action, engine.Transfer):

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 @voice_endpoint
 def incoming() -> Response:
     turn = Turn.load()
-    detail = {"from": turn.call.from_number, "to": turn.call.to_number, "menu": turn.menu_ref}
+    detail = {"from": turn.from_number, "to": turn.to_number, "menu": turn.menu_ref}
     return turn.respond(
         engine.start(turn.menu, turn.context), [{"kind": "incoming", "detail": detail}]
     )
