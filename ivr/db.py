@@ -14,29 +14,47 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import budgeted, deferred, make_engine, make_session_factory
+from models.db import deferred, make_engine, make_session_factory
 
 WEBHOOK_PREFIX = "/twilio/"
+CALL_STEP_PATHS = frozenset({"/twilio/voice", "/twilio/gather", "/twilio/dial"})
 
 
 @dataclass
 class Database:
     engine: Engine
+    # Twilio's webhooks have their own connections, each holding the webhook's time
+    # budget from the start (no per-transaction SET on PostgreSQL).
+    webhook_engine: Engine
     sessions: sessionmaker[Session]  # read-write, BEGIN IMMEDIATE on SQLite
     readers: sessionmaker[Session]  # mostly reads: deferred on SQLite
     webhook_sessions: sessionmaker[Session]  # read-write within the webhook budget
+    # A call's steps: within the budget, and on SQLite deferred until the first write, so
+    # the write lock is held for the step's few writes, not for the whole request. Their
+    # writes never depend on what the request read (outcomes are raised in SQL).
+    step_sessions: sessionmaker[Session]
 
 
 def init_app(app: Flask) -> None:
     config = app.config["IVR"]
     engine = make_engine(config.database_url)
+    webhooks = make_engine(config.database_url, budget=config.webhook_db_budget)
     app.extensions["ivr.db"] = Database(
         engine,
+        webhooks,
         make_session_factory(engine),
         make_session_factory(deferred(engine)),
-        make_session_factory(budgeted(engine, config.webhook_db_budget)),
+        make_session_factory(webhooks),
+        make_session_factory(deferred(webhooks)),
     )
     app.teardown_appcontext(_close_session)
+
+
+def dispose(app: Flask, close: bool = True) -> None:
+    """Drop the pooled connections of both engines (``close=False`` after a fork)."""
+    db = database(app)
+    db.engine.dispose(close=close)
+    db.webhook_engine.dispose(close=close)
 
 
 def database(app: Flask | None = None) -> Database:
@@ -58,6 +76,8 @@ def get_session(mostly_reads: bool = False) -> Session:
 def _factory_for_request(db: Database) -> sessionmaker[Session]:
     if not has_request_context():
         return db.sessions
+    if request.path in CALL_STEP_PATHS:
+        return db.step_sessions
     if request.path.startswith(WEBHOOK_PREFIX):
         return db.webhook_sessions
     if request.method in ("GET", "HEAD"):

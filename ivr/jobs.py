@@ -20,7 +20,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import delete
 
 from ivr.config import Config
-from ivr.db import database
+from ivr.db import database, dispose
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
     @huey.on_startup(name="ivr.fresh-connections")
     def fresh_connections() -> None:
         # A forked worker must not share the parent's pooled connections.
-        database(app).engine.dispose(close=False)
+        dispose(app, close=False)
 
     def bind(function: Callable[..., Any]) -> Callable[..., Any]:
         return update_wrapper(partial(function, app), function)

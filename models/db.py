@@ -17,7 +17,7 @@ POSTGRES_CONNECT_TIMEOUT_S = 3
 WRITE_STATEMENTS = ("insert", "update", "delete", "replace", "savepoint")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, budget: float | None = None, **kwargs: Any) -> Engine:
     """Build an engine for ``url`` with the settings this application relies on.
 
     SQLite: WAL (readers never block the writer), foreign keys enforced, a busy
@@ -29,24 +29,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     Every transaction may carry a time budget (:func:`budgeted`): how long it may wait
     for a lock or a statement before failing, so a webhook can fall back in time.
+    ``budget`` gives every transaction of this engine that budget, set once per
+    connection (PostgreSQL's timeouts as connection options), where :func:`budgeted`
+    costs a ``SET LOCAL`` round trip at every transaction's start.
     """
     parsed = make_url(url)
+    wait_ms = int(budget * 1000) if budget else None
     if parsed.get_backend_name() == "sqlite":
         connect_args = kwargs.pop("connect_args", {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("timeout", (wait_ms or SQLITE_BUSY_TIMEOUT_MS) / 1000)
         connect_args.setdefault("check_same_thread", False)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, wait_ms or SQLITE_BUSY_TIMEOUT_MS)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # A connection the server dropped (a restart) is found before use, at the cost of a
+    # round trip per checkout; a budgeted engine (webhooks) spares that round trip: a
+    # dropped connection fails its one request, which falls back (spool, apology and a
+    # voicemail), and SQLAlchemy then replaces the whole pool.
+    kwargs.setdefault("pool_pre_ping", not wait_ms)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+    if wait_ms:
+        connect_args["options"] = (
+            f"-c lock_timeout={wait_ms} -c statement_timeout={wait_ms} "
+            + connect_args.get("options", "")
+        ).strip()
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     _configure_postgresql(engine)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, default_wait_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, not the driver.
@@ -55,17 +68,17 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={default_wait_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
-        record.info["busy_timeout_ms"] = SQLITE_BUSY_TIMEOUT_MS
+        record.info["busy_timeout_ms"] = default_wait_ms
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
         budget = options.get("db_budget")
-        wait_ms = int(budget * 1000) if budget else SQLITE_BUSY_TIMEOUT_MS
+        wait_ms = int(budget * 1000) if budget else default_wait_ms
         if connection.info.get("busy_timeout_ms") != wait_ms:  # not transactional: keep it
             _straight_to_driver(connection, f"PRAGMA busy_timeout={wait_ms}")
             connection.info["busy_timeout_ms"] = wait_ms
@@ -75,16 +88,24 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _upgrade_on_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
-        # A deferred transaction that has read holds a snapshot; its first write would
-        # fail at once with SQLITE_BUSY if anyone wrote since. End the read (it changed
-        # nothing) and queue for the write lock like any writer, within the busy timeout.
-        if not connection.info.get("upgrade_on_write"):
-            return
-        if not statement.lstrip()[:9].lower().startswith(WRITE_STATEMENTS):
-            return
-        connection.info["upgrade_on_write"] = False
-        cursor.execute("COMMIT")
-        cursor.execute("BEGIN IMMEDIATE")
+        upgrade_before_write(connection.info, cursor, statement)
+
+
+def upgrade_before_write(info: dict, cursor: Any, statement: str) -> None:
+    """In a deferred SQLite transaction, before its first write: end the read and take
+    the write lock.
+
+    A deferred transaction that has read holds a snapshot; its first write would fail at
+    once with SQLITE_BUSY if anyone wrote since. End the read (it changed nothing) and
+    queue for the write lock like any writer, within the busy timeout.
+    """
+    if not info.get("upgrade_on_write"):
+        return
+    if not statement.lstrip()[:9].lower().startswith(WRITE_STATEMENTS):
+        return
+    info["upgrade_on_write"] = False
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN IMMEDIATE")
 
 
 def _straight_to_driver(connection: Any, statement: str) -> None:
@@ -166,6 +187,7 @@ class PlainSQL:
     def __init__(self, connection: Connection) -> None:
         self.dialect = connection.dialect
         self.raw = connection.connection.dbapi_connection
+        self.info = connection.info
         self.sqlite = self.dialect.name == "sqlite"
 
     def sql(self, statement: str) -> str:
@@ -183,13 +205,15 @@ class PlainSQL:
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else moment
 
     def one(self, statement: str, params: dict[str, Any] | None = None) -> tuple | None:
-        """Run ``statement``; its first row, if any."""
+        """Run ``statement``; its first row, if it returns any."""
         sql = self.sql(statement)
         try:
             cursor = self.raw.cursor()
             try:
+                if self.sqlite:
+                    upgrade_before_write(self.info, cursor, sql)
                 cursor.execute(sql, params or {})
-                return cursor.fetchone()
+                return cursor.fetchone() if cursor.description is not None else None
             finally:
                 cursor.close()
         except self.dialect.dbapi.Error as error:
@@ -201,6 +225,8 @@ class PlainSQL:
         try:
             cursor = self.raw.cursor()
             try:
+                if self.sqlite:
+                    upgrade_before_write(self.info, cursor, sql)
                 cursor.executemany(sql, rows)
             finally:
                 cursor.close()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 import models
 from ivr import create_app
 from ivr.cli import cli
+from ivr.db import dispose
 from models.db import deferred, make_engine
 from models.migrate import upgrade
 
@@ -142,7 +143,7 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator:
 
     yield build
     for app in built:
-        app.extensions["ivr.db"].engine.dispose()
+        dispose(app)
 
 
 @pytest.fixture

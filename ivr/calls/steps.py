@@ -108,10 +108,23 @@ UPDATE calls SET
   updated_at = :now
 WHERE call_sid = :sid
 RETURNING id"""
-INSERT_EVENTS = """
-INSERT INTO call_events (call_id, at, kind, node, digits, detail, dedupe_key)
-VALUES (:call_id, :at, :kind, :node, :digits, :detail, :dedupe_key)
-ON CONFLICT (call_id, dedupe_key) DO NOTHING"""
+EVENT_COLUMNS = ("kind", "node", "digits", "detail", "dedupe_key")
+MAX_EVENTS = 64  # one statement carries at most this many (a step has a handful)
+
+
+def _insert_events(count: int) -> str:
+    """One INSERT of ``count`` events (one round trip on PostgreSQL, however many)."""
+    rows = ", ".join(
+        "(:call_id, :at, " + ", ".join(f":{column}{i}" for column in EVENT_COLUMNS) + ")"
+        for i in range(count)
+    )
+    return (
+        "INSERT INTO call_events (call_id, at, kind, node, digits, detail, dedupe_key) "
+        f"VALUES {rows} ON CONFLICT (call_id, dedupe_key) DO NOTHING"
+    )
+
+
+INSERT_EVENTS = {count: _insert_events(count) for count in range(1, MAX_EVENTS + 1)}
 
 
 def _call_row(row: tuple | None) -> CallRow | None:
@@ -224,19 +237,15 @@ def log_events(
     if not step_events:
         return
     driver = PlainSQL(connection)
-    at = driver.time(now)
-    driver.many(
-        INSERT_EVENTS,
-        [
-            {
-                "call_id": call_id,
-                "at": at,
-                "kind": event["kind"],
-                "node": event.get("node"),
-                "digits": event.get("digits"),
-                "detail": json.dumps(event.get("detail", {})),
-                "dedupe_key": f"{request_key}:{index}",
+    for start in range(0, len(step_events), MAX_EVENTS):
+        batch = step_events[start : start + MAX_EVENTS]
+        params: dict[str, Any] = {"call_id": call_id, "at": driver.time(now)}
+        for offset, event in enumerate(batch):
+            params |= {
+                f"kind{offset}": event["kind"],
+                f"node{offset}": event.get("node"),
+                f"digits{offset}": event.get("digits"),
+                f"detail{offset}": json.dumps(event.get("detail", {})),
+                f"dedupe_key{offset}": f"{request_key}:{start + offset}",
             }
-            for index, event in enumerate(step_events)
-        ],
-    )
+        driver.one(INSERT_EVENTS[len(batch)], params)
