@@ -22,7 +22,7 @@ GUNICORN_THREADS = 4
 GUNICORN_TIMEOUT = 30
 
 
-def web_command(host: str, port: int, workers: int) -> list[str]:
+def web_command(host: str, port: int, workers: int, threads: int = GUNICORN_THREADS) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -33,9 +33,9 @@ def web_command(host: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        "gthread" if threads > 1 else "sync",
         "--threads",
-        str(GUNICORN_THREADS),
+        str(threads),
         # A worker silent this long is killed and replaced (a stuck request, not a slow one).
         "--timeout",
         str(GUNICORN_TIMEOUT),
@@ -124,16 +124,25 @@ def _kill_group(group: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=int, help="Web worker processes.")
 @click.option(
+    "--threads",
+    default=GUNICORN_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per web worker. 1 gives sync workers: the most webhooks per second on "
+    "two cores (benchmarks/webhook_load.py), but a slow upload or export then holds a "
+    "whole worker; use it behind a proxy that buffers request bodies.",
+)
+@click.option(
     "--worker/--no-worker",
     "with_worker",
     default=True,
     show_default=True,
     help="Also run `ivr worker` (transcription) in a child process.",
 )
-def serve(host: str, port: int, workers: int, with_worker: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, with_worker: bool) -> None:
     click.echo(f"serving on http://{host}:{port}/ (health: http://{host}:{port}/healthz)")
     worker = [sys.executable, "-m", "ivr.cli", "worker"] if with_worker else None
-    supervisor = Supervisor(web_command(host, port, workers), worker)
+    supervisor = Supervisor(web_command(host, port, workers, threads), worker)
     signal.signal(signal.SIGTERM, supervisor.stop)
     signal.signal(signal.SIGINT, supervisor.stop)
     sys.exit(supervisor.run())

@@ -90,3 +90,13 @@ def test_a_killed_worker_is_restarted_and_the_web_server_keeps_answering(tmp_pat
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
         serve.wait(10)
+
+
+def test_one_thread_per_worker_means_sync_workers():
+    from ivr.cli.serve import web_command
+
+    sync = web_command("127.0.0.1", 5000, 2, threads=1)
+    threaded = web_command("127.0.0.1", 5000, 2)
+    assert sync[sync.index("--worker-class") + 1] == "sync"
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+    assert threaded[threaded.index("--threads") + 1] == "4"
