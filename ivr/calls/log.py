@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.calls import steps
@@ -29,6 +30,10 @@ def caller_for_number(session: Session, number: str) -> Caller | None:
     """
     caller_id = steps.caller_id_for(session.connection(), number, utcnow())
     return session.get(Caller, caller_id) if caller_id is not None else None
+
+
+def get_call(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
 
 
 def get_or_create_call(

@@ -12,7 +12,7 @@ from ivr.calls import log as calls
 from ivr.db import get_session
 from ivr.menus.document import DEFAULT_VOICES
 from ivr.voice import bp
-from ivr.voice.turn import form_field, voice_urls, xml
+from ivr.voice.turn import form_field, url_number, voice_urls, xml
 from ivr.voice.twiml import VoiceUrls
 from models import Ticket, TicketEventKind, User, utcnow
 
@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 def _parties() -> tuple[Ticket | None, User | None]:
     session = get_session()
-    t, w = request.args.get("t", ""), request.args.get("w", "")
-    ticket = session.get(Ticket, int(t)) if t.isdigit() and len(t) < 12 else None
-    worker = session.get(User, int(w)) if w.isdigit() and len(w) < 12 else None
+    ticket_id = url_number(request.args.get("t", ""), 11)
+    worker_id = url_number(request.args.get("w", ""), 11)
+    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+    worker = session.get(User, worker_id) if worker_id is not None else None
     return ticket, worker
 
 
@@ -82,6 +83,16 @@ def bridge_done() -> Response:
 @bp.post("/bridge-status")
 def bridge_status() -> Response:
     """Status of the call to the worker's own phone (it may never be answered)."""
+    try:
+        _record_bridge_status()
+    except Exception:
+        # Twilio reads nothing back; the attempt stays on the ticket as it was.
+        log.exception("bridge-status failed (CallSid %s)", form_field("CallSid"))
+        get_session().rollback()
+    return xml(str(VoiceResponse()))
+
+
+def _record_bridge_status() -> None:
     session = get_session()
     call = calls.get_call(session, form_field("CallSid"))
     ticket, worker = _parties()
@@ -104,4 +115,3 @@ def bridge_status() -> Response:
             worker_status=status,
         )
     session.commit()
-    return xml(str(VoiceResponse()))

@@ -266,7 +266,14 @@ class Turn:
         return replace(followed, speech=said + last.step.speech)
 
 
+def url_number(text: str, max_digits: int = 4) -> int | None:
+    """A number from the URL: plain ASCII digits, at most ``max_digits`` of them, or None.
+    (``²`` and ``٣`` pass ``str.isdigit()``, and ``int()`` takes ``٣`` but not ``²``.)"""
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 def _small_number(text: str) -> int:
-    """A counter from the URL; anything but plain ASCII digits (``²`` passes isdigit)
-    counts as 0."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else 0
+    """A counter from the URL; anything else counts as 0."""
+    return url_number(text) or 0

@@ -137,3 +137,70 @@ def test_random_signed_payloads_never_get_an_error(station, twilio, path, form):
     response = twilio.post(path, **form)
     assert response.status_code == 200
     ET.fromstring(response.get_data(as_text=True))  # always well-formed TwiML
+
+
+junk = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["²", "٣", "-1", "99999999999999999999", "１", "", "0x1", "\u0000"]),
+)
+query = st.dictionaries(st.sampled_from(["m", "n", "l", "a", "r", "fallback", "zz"]), junk)
+webhooks = st.sampled_from(
+    ["voice", "gather", "dial", "recorded", "recording", "status"]
+    + ["bridge", "bridge-done", "bridge-status"]
+)
+call_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "CallSid": st.one_of(st.just("CA" + "7" * 32), st.text(max_size=40)),
+        "From": st.one_of(st.just(RESIDENT), st.text(max_size=20)),
+        "To": st.one_of(st.just(HOTLINE), st.text(max_size=20)),
+        "Digits": junk,
+        "DialCallStatus": junk,
+        "CallStatus": junk,
+        "CallDuration": junk,
+        "RecordingSid": st.one_of(st.just("RE" + "5" * 32), st.text(max_size=40)),
+        "RecordingUrl": st.one_of(
+            st.just("https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE5"), junk
+        ),
+        "RecordingDuration": junk,
+        "RecordingStatus": st.sampled_from(["completed", "absent", "failed", "", "²"]),
+    },
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=webhooks, params=query, form=call_fields)
+def test_random_signed_webhooks_answer_twiml_and_keep_every_recording(
+    app, station, twilio, db_session, name, params, form
+):
+    """Any path, query string and form, signed: valid TwiML (or an empty 2xx), and a
+    recording Twilio reports with its call is stored or waiting in the spool."""
+    from urllib.parse import urlencode
+
+    from ivr.voice.spooled import spool_for
+    from models import Voicemail
+
+    path = f"/twilio/{name}" + (f"?{urlencode(params)}" if params else "")
+    response = twilio.post(path, **form)
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    if body:
+        assert ET.fromstring(body).tag == "Response"
+    control = dict.fromkeys([*range(32), 127])  # as the webhooks read a field
+    sid = form.get("RecordingSid", "").translate(control).strip()[:64]
+    call_sid = form.get("CallSid", "").translate(control).strip()
+    if name in ("recorded", "recording") and sid and call_sid:
+        db_session.expire_all()
+        stored = db_session.scalar(select(Voicemail.id).where(Voicemail.recording_sid == sid))
+        spooled = spool_for(app).status()
+        assert stored is not None or spooled["depth"] + spooled["held"] > 0, (path, form)
+
+
+def test_click_to_call_callbacks_with_junk_ids_answer_quietly(station, twilio):
+    for path in ("bridge", "bridge-done", "bridge-status"):
+        for odd in ("%C2%B2", "%D9%A3", "1" * 40, "-1"):
+            response = twilio.post(f"/twilio/{path}?t={odd}&w={odd}", CallSid="CA1")
+            assert response.status_code == 200, (path, odd)
+            assert ET.fromstring(response.get_data(as_text=True)).tag == "Response"
