@@ -46,9 +46,8 @@ def get_or_create_call(
 ) -> tuple[Call, bool]:
     """The Call for ``call_sid`` (to change through the ORM) and whether this request
     created it. The webhooks' own steps use :mod:`ivr.calls.steps` directly."""
-    row, created = steps.find_or_open_call(
-        session.connection(), stations, session, call_sid, from_number, to_number, now
-    )
+    arrival = steps.Arrival(call_sid, from_number, to_number, now)
+    row, created = steps.find_or_open_call(session.connection(), stations, session, arrival)
     call = session.get(Call, row.id)
     assert call is not None
     return call, created

@@ -58,6 +58,16 @@ class CallRow:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """What Twilio's request says of the call: which, from where, to where, and when."""
+
+    call_sid: str
+    from_number: str
+    to_number: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class StepWrite:
     """What a step changes on its call; None leaves a column as it is."""
 
@@ -153,26 +163,18 @@ def caller_id_for(connection: Connection, number: str, now: datetime) -> int | N
 
 
 def find_or_open_call(
-    connection: Connection,
-    stations: Stations,
-    session: Any,
-    call_sid: str,
-    from_number: str,
-    to_number: str,
-    now: datetime,
+    connection: Connection, stations: Stations, session: Any, arrival: Arrival
 ) -> tuple[CallRow, bool]:
-    """The call for ``call_sid`` and whether this request opened it (with no step yet).
+    """The call and whether this request opened it (with no step yet).
 
     ``connection`` is ``session``'s, in its transaction. The same call may arrive twice
     at once (a retry racing the original): one insert wins and the other reads its row.
     """
-    found = find_call(connection, call_sid)
+    found = find_call(connection, arrival.call_sid)
     if found is not None:
         return found, False
-    call_id = open_call(
-        connection, stations, session, call_sid, from_number, to_number, now, StepWrite()
-    )
-    row = find_call(connection, call_sid)
+    call_id = open_call(connection, stations, session, arrival, StepWrite())
+    row = find_call(connection, arrival.call_sid)
     assert row is not None, "the call was just inserted, or a concurrent request did"
     return row, call_id is not None
 
@@ -181,23 +183,20 @@ def open_call(
     connection: Connection,
     stations: Stations,
     session: Any,
-    call_sid: str,
-    from_number: str,
-    to_number: str,
-    now: datetime,
+    arrival: Arrival,
     write: StepWrite,
 ) -> int | None:
     """Insert the call with its first step's state; its id, or None if it existed."""
-    station = stations.for_number(session, to_number)
+    station = stations.for_number(session, arrival.to_number)
     driver = PlainSQL(connection)
     params = write.params() | {
-        "sid": call_sid,
-        "from_number": from_number,
-        "to_number": to_number,
+        "sid": arrival.call_sid,
+        "from_number": arrival.from_number,
+        "to_number": arrival.to_number,
         "station_id": station.id if station is not None else None,
-        "caller_id": caller_id_for(connection, from_number, now),
+        "caller_id": caller_id_for(connection, arrival.from_number, arrival.at),
         "outcome_or_start": (write.outcome or CallOutcome.IN_PROGRESS).value,
-        "now": driver.time(now),
+        "now": driver.time(arrival.at),
     }
     params.pop("rank"), params.pop("outcome")
     row = driver.one(INSERT_CALL, params)

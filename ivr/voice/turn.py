@@ -104,14 +104,11 @@ class Turn:
 
     session: Session
     stations: Stations
-    call_sid: str
-    from_number: str
-    to_number: str
+    arrival: steps.Arrival
     incoming: bool  # the call's first webhook, usually: try inserting it first
     menu_ref: str
     menu: Menu
     station: StationFacts | None
-    now: datetime
     transferred_to: int | None = None
 
     @classmethod
@@ -123,36 +120,30 @@ class Turn:
             raise WebhookInvalid("no CallSid")
         session = get_session()
         stations = directory().stations(session.connection())
-        from_number, to_number = form_field("From", 32), form_field("To", 32)
+        arrival = steps.Arrival(
+            call_sid, form_field("From", 32), form_field("To", 32), webhook_now()
+        )
         incoming = menu_ref is None
         if menu_ref is None:
-            home = stations.for_number(session, to_number)
+            home = stations.for_number(session, arrival.to_number)
             menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
         station = stations.get(session, station_id) if station_id else None
-        return cls(
-            session,
-            stations,
-            call_sid,
-            from_number,
-            to_number,
-            incoming,
-            menu_ref,
-            menu,
-            station,
-            webhook_now(),
-        )
+        return cls(session, stations, arrival, incoming, menu_ref, menu, station)
+
+    @property
+    def now(self) -> datetime:
+        return self.arrival.at
+
+    @property
+    def to_number(self) -> str:
+        return self.arrival.to_number
 
     def call(self) -> CallRow:
         """The call as stored (opened now if this is its first request)."""
+        connection = self.session.connection()
         row, _opened = steps.find_or_open_call(
-            self.session.connection(),
-            self.stations,
-            self.session,
-            self.call_sid,
-            self.from_number,
-            self.to_number,
-            self.now,
+            connection, self.stations, self.session, self.arrival
         )
         return row
 
@@ -211,27 +202,15 @@ class Turn:
 
     def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
         """The step on the call: an update, or for the call's first request an insert."""
-        connection = self.session.connection()
-        now = self.now
-        if not self.incoming and steps.record_step(
-            connection, self.call_sid, write, key, events, now
-        ):
+        connection, sid, now = self.session.connection(), self.arrival.call_sid, self.now
+        if not self.incoming and steps.record_step(connection, sid, write, key, events, now):
             return
-        call_id = steps.open_call(
-            connection,
-            self.stations,
-            self.session,
-            self.call_sid,
-            self.from_number,
-            self.to_number,
-            self.now,
-            write,
-        )
+        call_id = steps.open_call(connection, self.stations, self.session, self.arrival, write)
         if call_id is not None:
-            steps.log_events(connection, call_id, key, events, self.now)
+            steps.log_events(connection, call_id, key, events, now)
             return
         # It existed: a retry, a status callback that came first, or a concurrent insert.
-        call_id = steps.record_step(connection, self.call_sid, write, key, events, self.now)
+        call_id = steps.record_step(connection, sid, write, key, events, now)
         assert call_id is not None, "the call exists: its insert conflicted"
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 @voice_endpoint
 def incoming() -> Response:
     turn = Turn.load()
-    detail = {"from": turn.from_number, "to": turn.to_number, "menu": turn.menu_ref}
+    arrival = turn.arrival
+    detail = {"from": arrival.from_number, "to": arrival.to_number, "menu": turn.menu_ref}
     return turn.respond(
         engine.start(turn.menu, turn.context), [{"kind": "incoming", "detail": detail}]
     )
