@@ -12,6 +12,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import create_app
+from ivr.voice.warm_up import warm_call_path
 
 
 def _constant_twiml() -> str:
@@ -34,6 +35,7 @@ def _constant_twiml() -> str:
 BARE_TWIML = _constant_twiml()
 
 app = create_app()
+warm_call_path(app)  # as ivr.wsgi does
 
 
 @app.post("/bench/bare")

@@ -39,6 +39,8 @@ LAYERS = (
     ("werkzeug/", "Flask / Werkzeug"),
     ("jinja2/", "Flask / Werkzeug"),
     ("gunicorn/", "gunicorn (socket, parsing)"),
+    ("psycopg/", "database driver (the SQL itself)"),
+    ("psycopg_binary/", "database driver (the SQL itself)"),
 )
 
 

@@ -17,13 +17,13 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ivr.menus.engine import CallContext
 from ivr.menus.hours import HoursInvalid, OpeningHours
 from ivr.menus.versions import menu_ref_for
 from ivr.phone import is_e164
-from models import CALL_PATH, HotlineNumber, Station
+from models import CALL_PATH, HotlineNumber, MenuStatus, MenuVersion, Station
 from models.db import PlainSQL
 
 MAX_NUMBERS = 20_000  # dialled numbers remembered, unknown ones included
@@ -141,6 +141,38 @@ class Stations:
             self._by_code[code] = session.scalar(select(Station.id).where(Station.code == code))
         station_id = self._by_code[code]
         return self.get(session, station_id) if station_id is not None else None
+
+    def fill(self, session: Session) -> list[StationFacts]:
+        """Load every station at once (a web worker's start: the first burst of calls then
+        finds them all here, instead of each paying for its station's first call)."""
+        rows = session.scalars(
+            select(Station).options(
+                selectinload(Station.hotline_numbers), selectinload(Station.on_duty_phones)
+            )
+        ).all()
+        live = live_menu_refs(session)
+        filled = []
+        for row in rows:
+            facts = StationFacts.of(row, live.get(row.id, f"d{row.id}"))
+            self._by_id[row.id] = facts
+            self._by_code[row.code] = row.id
+            for number in facts.hotline_numbers:
+                self._by_number[number] = row.id
+            filled.append(facts)
+        return filled
+
+
+def live_menu_refs(session: Session) -> dict[int, str]:
+    """Every station's published menu (``v<id>``, its latest published version)."""
+    refs: dict[int, str] = {}
+    published = (
+        select(MenuVersion.station_id, MenuVersion.id)
+        .where(MenuVersion.status == MenuStatus.PUBLISHED)
+        .order_by(MenuVersion.station_id, MenuVersion.version)
+    )
+    for station_id, version_id in session.execute(published):
+        refs[station_id] = f"v{version_id}"  # the last one wins: the highest version
+    return refs
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,15 @@ from sqlalchemy import event, select, text
 from ivr.calls import steps
 from ivr.db import database
 from ivr.menus.versions import save_version
-from models import CALL_PATH, CacheGeneration, Call, CallEvent, CallOutcome, OnDutyPhone
+from models import (
+    CALL_PATH,
+    CacheGeneration,
+    Call,
+    CallEvent,
+    CallOutcome,
+    MenuVersion,
+    OnDutyPhone,
+)
 from tests.conftest import fresh
 from tests.ivr.voice.conftest import HOTLINE, OTHER_HOTLINE, RESIDENT
 from tests.ivr.voice.helpers import Twiml
@@ -226,3 +234,40 @@ def test_on_duty_phone_inserted_through_the_orm_moves_the_counter(station, db_se
     db_session.add(OnDutyPhone(station_id=station.id, number="+8613800000003", position=2))
     db_session.commit()
     assert (_generation(db_session) or 0) > (before or 0)
+
+
+@SQLITE
+def test_a_warm_worker_takes_its_first_call_without_looking_anything_up(
+    app, station, other_station, call
+):
+    from ivr.voice.warm_up import warm_call_path
+
+    assert warm_call_path(app) == 2
+    statements = Statements(app)
+    with statements as seen:
+        Twiml.of(call(sid="CA" + "6" * 32, To=OTHER_HOTLINE))
+    # The counter, then the writes: no station, number, roster or menu read.
+    assert seen == [
+        *["BEGIN DEFERRED", "SELECT", "COMMIT"],
+        *["BEGIN IMMEDIATE", "INSERT", "INSERT", "INSERT", "COMMIT"],
+    ], seen
+
+
+def test_warming_knows_each_stations_live_menu(app, station, db_session):
+    from ivr.stations.directory import directory
+    from ivr.voice.warm_up import warm_call_path
+
+    save_version(db_session, station, HANGUP_MENU, publish=True)
+    db_session.commit()
+    warm_call_path(app)
+    with app.app_context():
+        from ivr.db import database
+
+        with database(app).readers() as session:
+            facts = directory().stations(session.connection()).for_code(session, station.code)
+            assert facts is not None
+            latest = session.scalar(
+                select(MenuVersion.id).order_by(MenuVersion.version.desc()).limit(1)
+            )
+            assert facts.menu_ref == f"v{latest}"
+            assert facts.on_duty_phones == ("+8613800000001", "+8613800000002")
