@@ -218,17 +218,3 @@ class PlainSQL:
                 cursor.close()
         except self.dialect.dbapi.Error as error:
             raise exc.DBAPIError.instance(sql, params, error, self.dialect.dbapi.Error) from error
-
-    def many(self, statement: str, rows: list[dict[str, Any]]) -> None:
-        """Run ``statement`` once per row (the driver's executemany)."""
-        sql = self.sql(statement)
-        try:
-            cursor = self.raw.cursor()
-            try:
-                if self.sqlite:
-                    upgrade_before_write(self.info, cursor, sql)
-                cursor.executemany(sql, rows)
-            finally:
-                cursor.close()
-        except self.dialect.dbapi.Error as error:
-            raise exc.DBAPIError.instance(sql, rows, error, self.dialect.dbapi.Error) from error
