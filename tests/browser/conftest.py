@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots are kept as test artefacts: IVR_TEST_ARTEFACTS, or test-artefacts/ in the repo.
+ARTEFACTS = Path(os.environ.get("IVR_TEST_ARTEFACTS") or ROOT / "test-artefacts")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,3 +73,28 @@ def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-
     page.fill("input[name=password]", PASSWORD)
     page.click("form.card button[type=submit]")
     page.wait_for_url(f"{base}/console/")
+
+
+@pytest.fixture
+def shots(request):
+    """``shots(page, "queue")`` saves the page at desktop and phone widths as artefacts.
+
+    Files land in ``<artefacts>/screenshots/<test name>/<name>-desktop.png`` and
+    ``-phone.png``; the page is left at the width it had.
+    """
+    folder = ARTEFACTS / "screenshots" / re.sub(r"[^\w.-]+", "_", request.node.name)
+
+    def take(page, name: str) -> list[Path]:  # type: ignore[no-untyped-def]
+        folder.mkdir(parents=True, exist_ok=True)
+        before = page.viewport_size
+        taken = []
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            path = folder / f"{name}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            taken.append(path)
+        if before:
+            page.set_viewport_size(before)
+        return taken
+
+    return take

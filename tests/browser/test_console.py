@@ -23,12 +23,12 @@ def spoken(world, app, tmp_path_factory):  # noqa: F811
     return world
 
 
-def test_queue_ticket_audio_words_and_actions(spoken, live_server, page, db_session, tmp_path):
+def test_queue_ticket_audio_words_and_actions(spoken, live_server, page, db_session, shots):
     ticket = spoken["tickets"]["a"]
     sign_in(page, live_server, "worker-a")
     rows = page.locator(".ticket-row")
     assert rows.count() == 1 and f"#{ticket.id}" in rows.first.inner_text()
-    page.screenshot(path=str(tmp_path / "queue.png"))
+    shots(page, "queue")
 
     rows.first.locator("a").click()
     page.wait_for_url(f"**/console/tickets/{ticket.id}")
@@ -55,7 +55,7 @@ def test_queue_ticket_audio_words_and_actions(spoken, live_server, page, db_sess
     page.fill("#resolve-form input[name=problems]", "2")
     page.click("#resolve-form button[type=submit]")
     page.wait_for_selector(".flash.info")
-    page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
+    shots(page, "ticket")
     row = fresh(db_session).get(Ticket, ticket.id)
     assert row.status is TicketStatus.RESOLVED and row.problems_solved == 2
     assert [e.kind for e in row.events] == [
