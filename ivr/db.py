@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import deferred, make_engine, make_session_factory
 
 WEBHOOK_PREFIX = "/twilio/"
-CALL_STEP_PATHS = frozenset({"/twilio/voice", "/twilio/gather", "/twilio/dial"})
+# Webhooks whose reads need no write lock (deferred on SQLite until their first write).
+CALL_STEP_PATHS = frozenset(
+    {"/twilio/voice", "/twilio/gather", "/twilio/dial", "/twilio/recorded", "/twilio/recording"}
+)
 
 
 @dataclass
@@ -29,9 +32,10 @@ class Database:
     sessions: sessionmaker[Session]  # read-write, BEGIN IMMEDIATE on SQLite
     readers: sessionmaker[Session]  # mostly reads: deferred on SQLite
     webhook_sessions: sessionmaker[Session]  # read-write within the webhook budget
-    # A call's steps: within the budget, and on SQLite deferred until the first write, so
-    # the write lock is held for the step's few writes, not for the whole request. Their
-    # writes never depend on what the request read (outcomes are raised in SQL).
+    # A call's steps and recordings: within the budget, and on SQLite deferred until the
+    # first write, so the write lock is held for the few writes, not the whole request.
+    # Their writes never depend on a stale read: outcomes are raised in SQL, a voicemail
+    # is unique per RecordingSid, and its ticket is found or opened after the first write.
     step_sessions: sessionmaker[Session]
 
 

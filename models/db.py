@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +18,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # caller fall back (a webhook spools, a worker retries) instead of hanging.
 POSTGRES_CONNECT_TIMEOUT_S = 3
 WRITE_STATEMENTS = ("insert", "update", "delete", "replace", "savepoint")
+# Waiting for SQLite's write lock: SQLite's own busy handler sleeps 1, 2, 5, 10 … then
+# 100 ms between tries, so under contention the lock sits free while its waiters sleep
+# (a webhook queued behind a few short writers waited half a second). Connections keep
+# SQLite's wait short (its first sleeps are 1 and 2 ms), and writers ask again, with a
+# little jitter, until their budget ends.
+SQLITE_SHORT_WAIT_MS = 5
+SQLITE_BUSY = 5
 
 
 def make_engine(url: str, budget: float | None = None, **kwargs: Any) -> Engine:
@@ -68,23 +78,29 @@ def _configure_sqlite(engine: Engine, default_wait_ms: int) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={default_wait_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_SHORT_WAIT_MS}")
         finally:
             cursor.close()
-        record.info["busy_timeout_ms"] = default_wait_ms
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
         budget = options.get("db_budget")
         wait_ms = int(budget * 1000) if budget else default_wait_ms
-        if connection.info.get("busy_timeout_ms") != wait_ms:  # not transactional: keep it
-            _straight_to_driver(connection, f"PRAGMA busy_timeout={wait_ms}")
-            connection.info["busy_timeout_ms"] = wait_ms
-        mode = options.get("sqlite_begin", "IMMEDIATE")
-        connection.info["upgrade_on_write"] = mode == "DEFERRED"
-        _straight_to_driver(connection, f"BEGIN {mode}")
+        info = connection.info
+        info["write_wait_ms"] = wait_ms
+        dbapi = connection.dialect.dbapi
+        driver = connection.connection.dbapi_connection
+        try:
+            if options.get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
+                info["upgrade_on_write"] = True
+                driver.execute("BEGIN DEFERRED")
+            else:
+                info["upgrade_on_write"] = False
+                take_write_lock(driver, wait_ms)
+        except dbapi.Error as error:
+            raise exc.DBAPIError.instance("BEGIN", None, error, dbapi.Error) from error
 
     @event.listens_for(engine, "before_cursor_execute")
     def _upgrade_on_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
@@ -105,18 +121,29 @@ def upgrade_before_write(info: dict, cursor: Any, statement: str) -> None:
         return
     info["upgrade_on_write"] = False
     cursor.execute("COMMIT")
-    cursor.execute("BEGIN IMMEDIATE")
+    take_write_lock(cursor, info.get("write_wait_ms", SQLITE_BUSY_TIMEOUT_MS))
 
 
-def _straight_to_driver(connection: Any, statement: str) -> None:
-    """Run ``statement`` on the DBAPI connection itself: at every transaction's start,
-    SQLAlchemy's statement machinery would cost ten times the statement. Errors still
-    reach callers as SQLAlchemy's (``OperationalError`` for a lock not had in time)."""
-    dbapi = connection.dialect.dbapi
-    try:
-        connection.connection.dbapi_connection.execute(statement)
-    except dbapi.Error as error:
-        raise exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
+def take_write_lock(executor: Any, wait_ms: int) -> None:
+    """``BEGIN IMMEDIATE``, asked again until ``wait_ms`` is over.
+
+    ``executor``: a DBAPI connection or cursor. Each try waits SQLite's short busy
+    timeout (sleeps of 1 and 2 ms); between tries a jittered pause of up to half a
+    millisecond keeps waiters from asking in step. The last refusal (SQLITE_BUSY,
+    "database is locked") is raised when the wait is over.
+    """
+    deadline = time.monotonic() + wait_ms / 1000
+    while True:
+        try:
+            executor.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", SQLITE_BUSY) != SQLITE_BUSY:
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            time.sleep(min(left, random.uniform(0, 0.0005)))
 
 
 def _configure_postgresql(engine: Engine) -> None:

@@ -1,7 +1,10 @@
 """Recordings: the <Record> action and the recording status callback, in any order.
 
-Both record the voicemail (and open its ticket) before anything else can fail, then queue
-it for the worker; neither downloads or transcribes.
+Both record the voicemail (and open its ticket) and commit before queueing it for the
+worker; neither downloads or transcribes. On SQLite both read in a deferred transaction
+and take the write lock only for what they write: the <Record> action writes the
+voicemail, its ticket and the step in one short transaction, and a recording already
+known (the second of the two callbacks, usually) writes nothing at all.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.calls.steps import OUTCOME_RANK
 from ivr.jobs import enqueue_voicemail
 from ivr.menus import engine
 from ivr.menus import versions as menus
@@ -48,11 +52,19 @@ def _ingest(turn: Turn, position: Position) -> int | None:
     report = _recording_report(turn, position)
     if report is None:
         return None
-    voicemail, created = voicemails.ingest(turn.session, turn.call(), report, turn.now)
-    turn.raise_outcome(CallOutcome.VOICEMAIL)
+    call = turn.call()
+    voicemail, created = voicemails.ingest(turn.session, call, report, turn.now)
+    # Outcomes only rise, so one read as high already needs no write (and no lock).
+    if OUTCOME_RANK[call.outcome] < OUTCOME_RANK[CallOutcome.VOICEMAIL]:
+        turn.raise_outcome(CallOutcome.VOICEMAIL)
     if created and voicemail.state is VoicemailState.RECEIVED:
         return voicemail.id
     return None
+
+
+def _enqueue(voicemail_id: int | None) -> None:
+    if voicemail_id is not None:
+        enqueue_voicemail(current_app._get_current_object(), voicemail_id)  # type: ignore[attr-defined]
 
 
 def _load_for_recording() -> Turn:
@@ -70,8 +82,7 @@ def ingest_from_request() -> Turn:
     turn = _load_for_recording()
     new_voicemail = _ingest(turn, turn.position())
     turn.session.commit()
-    if new_voicemail is not None:
-        enqueue_voicemail(current_app._get_current_object(), new_voicemail)  # type: ignore[attr-defined]
+    _enqueue(new_voicemail)
     return turn
 
 
@@ -80,25 +91,30 @@ def ingest_from_request() -> Turn:
 def recorded() -> Response:
     """The <Record> action: the voicemail is recorded and queued, then the caller thanked.
 
-    If the database cannot take it, the report is spooled and the caller still thanked.
+    The voicemail, its ticket and the step are one transaction. If the database cannot
+    take it, the report is spooled (replayed as the recording) and the caller still thanked.
     """
     try:
-        turn = ingest_from_request()
+        turn = _load_for_recording()
+        position = turn.position()
+        new_voicemail = _ingest(turn, position)
+        try:
+            step = engine.recorded(turn.menu, turn.context, position)
+        except MenuPositionInvalid:
+            unassigned, _ = load_call_menu(turn.session, menus.UNASSIGNED)
+            step = engine.recorded(unassigned, turn.context, Position("record", "zh"))
+        detail = {
+            "recording_sid": form_field("RecordingSid"),
+            "duration": form_field("RecordingDuration", 10),
+            "fallback": request.args.get("fallback") == "1",
+        }
+        events = [{"kind": "recorded", "node": position.node, "detail": detail}]
+        response = turn.respond(step, events)  # commits
     except Exception:
         keep_for_later("recorded")
         return xml(message_kept())
-    position = turn.position()
-    try:
-        step = engine.recorded(turn.menu, turn.context, position)
-    except MenuPositionInvalid:
-        unassigned, _ = load_call_menu(turn.session, menus.UNASSIGNED)
-        step = engine.recorded(unassigned, turn.context, Position("record", "zh"))
-    detail = {
-        "recording_sid": form_field("RecordingSid"),
-        "duration": form_field("RecordingDuration", 10),
-        "fallback": request.args.get("fallback") == "1",
-    }
-    return turn.respond(step, [{"kind": "recorded", "node": position.node, "detail": detail}])
+    _enqueue(new_voicemail)
+    return response
 
 
 @bp.post("/recording")

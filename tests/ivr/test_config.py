@@ -71,3 +71,15 @@ def test_a_dotenv_file_supplies_what_the_environment_does_not(tmp_path, monkeypa
     env = read_environment(dotenv)
     assert env["IVR_PUBLIC_URL"] == "https://from-dotenv.example"
     assert env["IVR_REDIS_URL"] == "redis://from-environment"
+
+
+def test_the_embedded_job_queue_does_not_wait_for_the_disk_at_each_job(tmp_path):
+    # The voicemail row is the source of truth (the sweep requeues one left unprocessed),
+    # so the queue file keeps WAL's consistency without an fsync per enqueue and take.
+    from ivr.jobs import make_huey
+
+    huey = make_huey(Config.from_env({}, tmp_path))
+    connection = huey.storage.conn
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert connection.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    huey.storage.close()

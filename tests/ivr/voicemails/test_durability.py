@@ -109,6 +109,23 @@ def test_while_another_process_locks_the_database_callers_hear_twiml_and_nothing
     assert outcomes == [CallOutcome.VOICEMAIL] * 3
 
 
+def test_a_recording_already_known_needs_no_write_lock(app, line, db_session, database_url):
+    """The second of a recording's two callbacks (usually the status callback) reads and
+    finds everything done: it is answered while writers are locked out, and not spooled."""
+    call = line()
+    sid = "RE" + "b" * 32
+    assert call.recorded(sid).status_code == 200
+    spool = Spool(app.config["IVR"].spool_dir)
+    with database_locked(database_url, readers_too=False):
+        answer = call.status(sid)
+        assert answer.status_code == 200 and answer.mimetype == "text/xml"
+        assert spool.status()["depth"] == 0
+    fresh(db_session)
+    voicemail = db_session.scalars(select(Voicemail)).one()
+    assert voicemail.recording_sid == sid and voicemail.ticket_id is not None
+    assert db_session.scalars(select(Call.outcome)).one() is CallOutcome.VOICEMAIL
+
+
 def test_a_replay_that_finds_the_database_still_locked_keeps_every_record(app, line, database_url):
     call = line()
     spool = Spool(app.config["IVR"].spool_dir)
