@@ -209,6 +209,9 @@ def _record(
         "size_bytes": copy.size,
         "content_type": CONTENT_TYPE,
         "fetched_at": item.created_at + timedelta(seconds=5),
+        # Made up here, so there is no copy at Twilio: the pipeline must never ask Twilio
+        # to delete one (it skips a voicemail whose copy is marked gone).
+        "twilio_deleted_at": item.created_at + timedelta(seconds=5),
         "duration_seconds": max(1, round(speech.seconds)),
         "updated_at": utcnow(),
     }
