@@ -30,7 +30,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.cli.demo_activity import RECORDING_PREFIX, SAYINGS
-from ivr.cli.demo_speech import Speech, speak, voice_for
+from ivr.cli.demo_speech import Speech, SynthesisFailed, speak, voice_for
 from ivr.config import Config
 from ivr.storage import remove_stored
 from ivr.voicemails.recordings import Stored, store_recording
@@ -60,8 +60,11 @@ class AudioResult:
     seconds: float = 0.0
     queued: list[int] = field(default_factory=list)
     model: str | None = None  # the Mandarin model's folder when transcribing for real
+    missing: str | None = None  # why there is no audio (espeak-ng not installed …)
 
     def summary(self) -> str:
+        if self.missing:
+            return f"none made: {self.missing}"
         if not self.voicemails:
             return "every demo voicemail chosen already has its recording"
         made = (
@@ -102,8 +105,12 @@ def add_demo_audio(
     if not plan:
         return result
     keys = list(dict.fromkeys((p.text, p.voice) for p in plan))
-    with ThreadPoolExecutor(max_workers=4) as pool:  # espeak-ng runs outside the GIL
-        spoken = dict(zip(keys, pool.map(lambda key: speak(*key), keys), strict=True))
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:  # espeak-ng runs outside the GIL
+            spoken = dict(zip(keys, pool.map(lambda key: speak(*key), keys), strict=True))
+    except SynthesisFailed as exc:  # the demo works without audio, as it did before
+        result.missing = str(exc)
+        return result
     result.sayings = len(spoken)
     for batch in _batches(plan, BATCH):
         stored = [(item, _store(config, item, spoken[item.text, item.voice].wav)) for item in batch]

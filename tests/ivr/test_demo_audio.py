@@ -248,3 +248,10 @@ def test_with_a_mandarin_model_the_pipeline_transcribes_the_demo_audio(
         assert all(0 <= w["start"] <= w["end"] <= seconds for w in transcript.words)
         assert transcript.text != made_up[voicemail.id]  # Vosk's, not the made-up one
     assert twilio.calls == []  # a made-up voicemail has no copy at Twilio
+
+
+def test_without_espeak_ng_the_demo_goes_on_without_audio(app, activity, db_session, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # no espeak-ng to be found
+    result = add_demo_audio(database(app).sessions, app.config["IVR"], {DEMO_STATION})
+    assert result.voicemails == 0 and "espeak-ng could not speak" in result.summary()
+    assert _voicemails(db_session, with_audio=True) == []
