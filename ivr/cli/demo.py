@@ -10,8 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
+from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
+from ivr.jobs import enqueue_voicemail
 from ivr.menus.default_menu import default_menu_yaml
 from ivr.menus.versions import save_version
 from ivr.stations.registry import import_districts, import_stations
@@ -36,7 +38,8 @@ DEMO_USERS = [
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
-        "tickets so the queue and statistics show something (--no-activity to skip). "
+        "tickets so the queue and statistics show something (--no-activity to skip); "
+        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
 )
@@ -60,8 +63,18 @@ DEMO_USERS = [
     type=click.IntRange(1, 400),
     help="How many days of made-up activity, ending now.",
 )
+@click.option(
+    "--audio-elsewhere",
+    default=RECENT_ELSEWHERE,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help=(
+        "Every demo voicemail at the demo users' stations gets synthesised Mandarin audio; "
+        "so do this many of the most recent elsewhere."
+    ),
+)
 @with_appcontext
-def demo(password: str, activity: bool, days: int) -> None:
+def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None:
     upgrade(database().engine)
     session = get_session()
     for name, importer in (("districts", import_districts), ("stations", import_stations)):
@@ -93,6 +106,16 @@ def demo(password: str, activity: bool, days: int) -> None:
         made = add_demo_activity(session, stations, utcnow(), days=days)
         session.commit()
         click.echo(f"activity: {made.summary()}")
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        demo_stations = {code for _u, _r, code, _d, _n in DEMO_USERS if code}
+        audio = add_demo_audio(
+            database().sessions,
+            current_app.config["IVR"],
+            demo_stations,
+            recent=audio_elsewhere,
+            enqueue=lambda voicemail_id: enqueue_voicemail(app, voicemail_id),
+        )
+        click.echo(f"audio: {audio.summary()}")
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)

@@ -308,6 +308,8 @@ def _progress(
     )
     if rng.random() < 0.05 and len(stations) > 1:
         target = rng.choice([s for s in stations.values() if s.id != station.id])
+        if _has_open_case(session, target, ticket):
+            return False  # one open case per caller per station: keep it here
         ticket.referred_from_station_id = station.id
         ticket.station_id = target.id
         session.add(
@@ -337,3 +339,20 @@ def _progress(
         )
     )
     return True
+
+
+def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:
+    """Whether the caller already has an open case at ``station`` (from an earlier referral)."""
+    return (
+        ticket.caller_id is not None
+        and session.scalar(
+            select(Ticket.id)
+            .where(
+                Ticket.station_id == station.id,
+                Ticket.caller_id == ticket.caller_id,
+                Ticket.status != TicketStatus.RESOLVED,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -128,6 +128,8 @@ def test_demo_seeds_once(runner, db_session):
     assert second.exit_code == 0, second.output
     assert "stations: 0 created, 0 updated, 203 unchanged" in second.output
     assert "activity: already present" in second.output
+    assert re.search(r"audio: \d+ voicemails given synthesised Mandarin speech", first.output)
+    assert "audio: every demo voicemail chosen already has its recording" in second.output
     usernames = set(db_session.scalars(select(User.username)))
     assert {"admin", "nanzhou-worker", "huangshi-worker"} <= usernames
     # The activity, plus the privacy demo's resident (one call, voicemail and ticket).
