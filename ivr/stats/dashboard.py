@@ -204,14 +204,19 @@ def _markup(svgs: dict[str, str]) -> dict[str, Markup]:
 SORT_KEYS = {key: value for key, _label, value in exports.BREAKDOWN_COLUMNS}
 
 
-def sorted_rows(rows: tuple[Row, ...], key: str, descending: bool) -> list[Row]:
-    """Rows by a column (names in pinyin order); rows without a value (no tickets to time)
-    always come last."""
+def sorted_rows(
+    rows: tuple[Row, ...], key: str, descending: bool, language: str = "zh"
+) -> list[Row]:
+    """Rows by a column, names (in ``language``) in pinyin order, which also orders equal
+    values; rows without a value (no tickets to time) always come last."""
+    by_name = by_pinyin(
+        rows, lambda r: exports.row_name(r, language), reverse=descending and key == "name"
+    )
     if key == "name":
-        return by_pinyin(rows, display_name, reverse=descending)
+        return by_name
     read = SORT_KEYS[key]
-    known = [r for r in rows if read(r.figures) is not None]
-    unknown = [r for r in rows if read(r.figures) is None]
+    known = [r for r in by_name if read(r.figures) is not None]
+    unknown = [r for r in by_name if read(r.figures) is None]
     return sorted(known, key=lambda r: read(r.figures), reverse=descending) + unknown
 
 
@@ -273,7 +278,7 @@ def dashboard() -> str:
         whole_minutes=whole_minutes,
         by_hour_sheet=exports.SECTIONS["by_hour"],
         columns=exports.BREAKDOWN_COLUMNS,
-        rows=sorted_rows(report.rows, sorting.key, sorting.descending),
+        rows=sorted_rows(report.rows, sorting.key, sorting.descending, locale()),
         sorting=sorting,
         row_name=display_name,
         row_link=lambda row: breakdown_link(row, shown_choice),

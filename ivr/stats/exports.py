@@ -113,9 +113,10 @@ def zone_words(zone: str, on: date) -> str:
     round (a zone with summer time is named alone: its offset changes)."""
     info = ZoneInfo(zone)
     offsets = {datetime(on.year, month, 1, tzinfo=info).utcoffset() for month in (1, 7)}
-    if len(offsets) != 1:
+    offset = offsets.pop() if len(offsets) == 1 else None
+    if offset is None:
         return zone
-    minutes = int(offsets.pop().total_seconds() // 60)  # type: ignore[union-attr]
+    minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{zone} UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 

@@ -251,3 +251,20 @@ def test_rows_without_a_value_sort_last_both_ways():
     descending = [r.code for r in sorted_rows(rows, "callback_median", True)]
     assert ascending == ["haizhu-fengyang", "haizhu-nanzhou", "haizhu-none"]
     assert descending == ["haizhu-nanzhou", "haizhu-fengyang", "haizhu-none"]
+
+
+def test_equal_values_read_in_pinyin_order_and_names_sort_in_the_pages_language():
+    fengyang, nanzhou = make_report("district").rows[1], make_report("district").rows[0]
+    baiyun = replace(nanzhou, code="x-baiyun", name_zh="白云街", name_en="")
+    same = replace(baiyun.figures, calls_received=7)
+    rows = (
+        replace(nanzhou, figures=same),
+        replace(fengyang, figures=same),
+        replace(baiyun, figures=same),
+    )
+    for descending in (False, True):  # a tie keeps the reading order, whichever way
+        ordered = [r.name_zh for r in sorted_rows(rows, "calls_received", descending)]
+        assert ordered == ["白云街", "凤阳街", "南洲街"]
+    # In English 南洲街 is "Nanzhou"; the two without English names sort by their pinyin.
+    english = [r.code for r in sorted_rows(rows, "name", True, "en")]
+    assert english == ["haizhu-nanzhou", "haizhu-fengyang", "x-baiyun"]
