@@ -37,7 +37,7 @@ from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Re
 Cell = str | int | float | date | datetime | None
 Table = list[list[Cell]]
 
-DATE_FORMAT = "yyyy-mm-dd"  # how XLSX shows a date cell, and a time cell below
+DATE_FORMAT = "yyyy-mm-dd"  # how XLSX shows a date cell, and a date-time cell:
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 CSV_DATETIME = "%Y-%m-%d %H:%M"  # what Excel and LibreOffice read back as a date and time
 SHEET_NAME_MAX = 31  # Excel's limit, and the characters it refuses in a sheet name
@@ -237,7 +237,7 @@ def breakdown_table(report: Report, locale: str = "zh") -> Table:
         header += [str(label) for _, label, _ in BREAKDOWN_COLUMNS]
         rows: Table = [header]
         for row in by_pinyin(report.rows, lambda r: row_name(r, locale)):
-            cells: list[Cell] = [row.code, name_in(locale, row.name_zh, row.name_en)]
+            cells: list[Cell] = [row.code, row_name(row, locale)]
             cells += [value(row.figures) for _, _, value in BREAKDOWN_COLUMNS]
             rows.append(cells)
         return rows

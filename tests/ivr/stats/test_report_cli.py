@@ -126,3 +126,7 @@ def test_help_explains_formats_and_output(runner):
     assert result.exit_code == 0
     for words in ("--scope", "--from", "--to", "--preset", "--format", "--output", "XLSX"):
         assert words in result.output
+    # Which clock the times are on: the scope's local one in files, UTC in JSON.
+    text = " ".join(result.output.split())
+    assert "local times in the scope's timezone" in text and "Asia/Shanghai" in text
+    assert "JSON gives times in UTC" in text
