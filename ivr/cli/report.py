@@ -61,7 +61,11 @@ def _audit(scope: ReportScope, period: Period, fmt: str, output: str) -> None:
         "of local days: the same figures as the dashboard and /api/v1/stats. JSON goes to "
         "standard output by default; CSV is UTF-8 with a BOM (Excel reads it); XLSX needs "
         "--output, or standard output that is not a terminal (e.g. a pipe or a redirect). "
-        "Without --from/--to/--preset: this month. Every run is written to the audit log."
+        "Without --from/--to/--preset: this month. Times: CSV and XLSX give local times in "
+        "the scope's timezone (the one most of its stations keep, Asia/Shanghai, UTC+08:00, "
+        "for Guangzhou's), named in each time's label, and dates as dates (XLSX date cells); "
+        "JSON gives times in UTC (ISO 8601 with Z), as /api/v1/stats does. "
+        "Every run is written to the audit log."
     ),
 )
 @click.option(
@@ -86,7 +90,7 @@ def _audit(scope: ReportScope, period: Period, fmt: str, output: str) -> None:
     type=click.Choice(["zh", "en"]),
     default="zh",
     show_default=True,
-    help="Language of the labels in CSV and XLSX.",
+    help="Language of the labels and sheet names in CSV and XLSX.",
 )
 @click.option(
     "--output",

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from ivr.console.common import audit, me, scope
 from ivr.db import get_session
+from ivr.stations.name_order import by_pinyin
 from ivr.stats import bp, charts, exports
-from ivr.stats.details import may_export_personal, ticket_table
+from ivr.stats.details import may_export_personal, sheet_title, ticket_table
 from ivr.stats.figures import (
     PeriodInvalid,
     ScopeNotAllowed,
@@ -92,12 +93,11 @@ def chosen_period(choice: PeriodChoice, today: date) -> Period:
     return parse_period(choice.preset, None, None, today)
 
 
-def hours_minutes(minutes: float | None) -> str:
-    """95.4 → "1:35"; no value → "—"."""
+def whole_minutes(minutes: float | None) -> str:
+    """95.4 → "95", 1501 → "1,501" (the columns say 分钟 / minutes); no value → "—"."""
     if minutes is None:
         return "—"
-    whole = round(minutes)
-    return f"{whole // 60}:{whole % 60:02d}"
+    return f"{round(minutes):,}"
 
 
 def period_words(period: Period, preset: str) -> str:
@@ -136,21 +136,24 @@ def display_name(named: ReportScope | Row | District | Station) -> str:
 
 
 def scope_options(session: Session, current: ReportScope) -> list[tuple[str, str]]:
-    """(spec, name) of the scopes the user may pick: their own and the level below it."""
+    """(spec, name) of the scopes the user may pick: their own and the level below it,
+    each level by name in pinyin order."""
     viewer, options = scope(), []
     if viewer.is_city:
         options.append(("city", _("全市")))
-        districts = session.scalars(select(District).order_by(District.code))
-        options += [(f"district:{d.code}", display_name(d)) for d in districts]
+        districts = session.scalars(select(District))
+        options += by_pinyin(
+            [(f"district:{d.code}", display_name(d)) for d in districts], lambda o: o[1]
+        )
     else:
         if viewer.role is Role.DISTRICT_ADMIN:
             district = session.get(District, viewer.district_id)
             if district is not None:
                 options.append((f"district:{district.code}", display_name(district)))
-        stations = session.scalars(
-            select(Station).where(viewer.stations_clause(Station.id)).order_by(Station.code)
+        stations = session.scalars(select(Station).where(viewer.stations_clause(Station.id)))
+        options += by_pinyin(
+            [(f"station:{s.code}", display_name(s)) for s in stations], lambda o: o[1]
         )
-        options += [(f"station:{s.code}", display_name(s)) for s in stations]
     if current.spec not in {spec for spec, _name in options}:
         options.append((current.spec, display_name(current)))
     return options
@@ -201,13 +204,19 @@ def _markup(svgs: dict[str, str]) -> dict[str, Markup]:
 SORT_KEYS = {key: value for key, _label, value in exports.BREAKDOWN_COLUMNS}
 
 
-def sorted_rows(rows: tuple[Row, ...], key: str, descending: bool) -> list[Row]:
-    """Rows by a column; rows without a value (no tickets to time) always come last."""
+def sorted_rows(
+    rows: tuple[Row, ...], key: str, descending: bool, language: str = "zh"
+) -> list[Row]:
+    """Rows by a column, names (in ``language``) in pinyin order, which also orders equal
+    values; rows without a value (no tickets to time) always come last."""
+    by_name = by_pinyin(
+        rows, lambda r: exports.row_name(r, language), reverse=descending and key == "name"
+    )
     if key == "name":
-        return sorted(rows, key=lambda r: display_name(r), reverse=descending)
+        return by_name
     read = SORT_KEYS[key]
-    known = [r for r in rows if read(r.figures) is not None]
-    unknown = [r for r in rows if read(r.figures) is None]
+    known = [r for r in by_name if read(r.figures) is not None]
+    unknown = [r for r in by_name if read(r.figures) is None]
     return sorted(known, key=lambda r: read(r.figures), reverse=descending) + unknown
 
 
@@ -266,9 +275,10 @@ def dashboard() -> str:
         charts=_markup(charts_for(report)),
         problems_total=exports.problems_total(report.totals),
         sla_share=exports.sla_share,
-        hours_minutes=hours_minutes,
+        whole_minutes=whole_minutes,
+        by_hour_sheet=exports.SECTIONS["by_hour"],
         columns=exports.BREAKDOWN_COLUMNS,
-        rows=sorted_rows(report.rows, sorting.key, sorting.descending),
+        rows=sorted_rows(report.rows, sorting.key, sorting.descending, locale()),
         sorting=sorting,
         row_name=display_name,
         row_link=lambda row: breakdown_link(row, shown_choice),
@@ -347,6 +357,9 @@ def tickets_export(fmt: str) -> Response:
     report_scope, period = _export_request()
     personal = may_export_personal(me())
     table = ticket_table(get_session(), report_scope, period, personal, locale())
-    data = exports.write_csv([table]) if fmt == "csv" else exports.write_xlsx([("Tickets", table)])
+    if fmt == "csv":
+        data = exports.write_csv([table])
+    else:
+        data = exports.write_xlsx([(sheet_title(locale()), table)])
     _audit_export("tickets.export", report_scope, period, fmt, personal)
     return _file(data, fmt, _stem("tickets", report_scope), period)

@@ -1,8 +1,10 @@
 """Per-ticket detail for a report's scope and period: the rows behind the figures.
 
 Tickets opened in the period (local days, each station in its own timezone) at the
-stations in scope. Callers' numbers and names are personal data: only admins export them
-(``may_export_personal``); everyone else gets the number masked and no name.
+stations in scope. Times are on the clock of the scope's timezone (the one most of its
+stations keep), which the time columns' headers name. Callers' numbers and names are
+personal data: only admins export them (``may_export_personal``); everyone else gets the
+number masked and no name.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.phone import mask
-from ivr.stats.exports import CATEGORY_LABELS, Table, name_in
+from ivr.stats.exports import CATEGORY_LABELS, Cell, Table, in_zone, local_time, name_in
 from ivr.stats.report import Period, ReportScope
 from models import Priority, Role, Station, Ticket, TicketStatus, User
 
@@ -77,18 +79,14 @@ def tickets_in(session: Session, scope: ReportScope, period: Period) -> list[Tic
     )
 
 
-def _local(moment: datetime | None, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _header(personal: bool) -> list[str | int | float | None]:
+def _header(personal: bool, zone: str, period: Period) -> list[Cell]:
     names = [
         _l("工单号"),
         _l("社工站代码"),
         _l("社工站"),
-        _l("开单时间"),
-        _l("首次回电时间"),
-        _l("结案时间"),
+        in_zone(_l("开单时间"), zone, period.end),
+        in_zone(_l("首次回电时间"), zone, period.end),
+        in_zone(_l("结案时间"), zone, period.end),
         _l("状态"),
         _l("优先级"),
         _l("标签"),
@@ -109,17 +107,17 @@ def _priority(value: int) -> str:
         return str(value)
 
 
-def ticket_row(ticket: Ticket, personal: bool, locale: str) -> list[str | int | float | None]:
+def ticket_row(ticket: Ticket, personal: bool, locale: str, zone: str) -> list[Cell]:
+    """One ticket; its times on the clock of ``zone``."""
     station = ticket.station
-    zone = station.timezone if station else "Asia/Shanghai"
     category = ticket.resolution_category
-    row: list[str | int | float | None] = [
+    row: list[Cell] = [
         ticket.id,
         station.code if station else "",
         name_in(locale, station.name_zh, station.name_en) if station else "",
-        _local(ticket.opened_at, zone),
-        _local(ticket.first_callback_at, zone),
-        _local(ticket.resolved_at, zone),
+        local_time(ticket.opened_at, zone),
+        local_time(ticket.first_callback_at, zone),
+        local_time(ticket.resolved_at, zone),
         str(STATUS_LABELS[ticket.status]),
         _priority(ticket.priority),
         ";".join(tag.code for tag in ticket.tags),
@@ -137,7 +135,14 @@ def ticket_table(
     session: Session, scope: ReportScope, period: Period, personal: bool, locale: str = "zh"
 ) -> Table:
     """A header and one row per ticket opened in the period at a station in scope."""
+    zone = scope.timezone
     with force_locale(locale):
-        rows: Table = [_header(personal)]
-        rows += [ticket_row(t, personal, locale) for t in tickets_in(session, scope, period)]
+        rows: Table = [_header(personal, zone, period)]
+        rows += [ticket_row(t, personal, locale, zone) for t in tickets_in(session, scope, period)]
         return rows
+
+
+def sheet_title(locale: str = "zh") -> str:
+    """The ticket export's one sheet, named in ``locale``."""
+    with force_locale(locale):
+        return str(_l("工单明细"))

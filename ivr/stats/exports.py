@@ -2,8 +2,11 @@
 
 ``figures_table`` is the one canonical shape (section, figure, value) every format is
 built from; ``breakdown_table`` and ``by_hour_table`` add the stations or districts and
-the weekday × hour grid. Labels are in the requested language (``zh`` or ``en``); values
-stay numbers, so spreadsheets can sum them.
+the weekday × hour grid. Labels and sheet names are in the requested language (``zh`` or
+``en``); values stay numbers, so spreadsheets can sum them. Dates are dates and times are
+local times in the report's timezone (named in their label), so a spreadsheet can sort and
+filter them: XLSX cells of date type, CSV text a spreadsheet reads as a date. JSON (the
+API's form) keeps times in UTC.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -24,10 +30,18 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from ivr.formula_guard import guard
-from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Report
+from ivr.stations.name_order import by_pinyin
+from ivr.stats.report import CATEGORIES, VULNERABILITIES, Durations, Figures, Report, Row
 
-Cell = str | int | float | None
+# A datetime in a table is aware and already in the zone its label names.
+Cell = str | int | float | date | datetime | None
 Table = list[list[Cell]]
+
+DATE_FORMAT = "yyyy-mm-dd"  # how XLSX shows a date cell, and a date-time cell:
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+CSV_DATETIME = "%Y-%m-%d %H:%M"  # what Excel and LibreOffice read back as a date and time
+SHEET_NAME_MAX = 31  # Excel's limit, and the characters it refuses in a sheet name
+SHEET_NAME_REFUSED = re.compile(r"[\[\]:*?/\\]")
 
 CATEGORY_LABELS = {
     "food": _l("食物和日用品"),
@@ -94,6 +108,32 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def zone_words(zone: str, on: date) -> str:
+    """``Asia/Shanghai UTC+08:00``: the zone, and its offset when it keeps one all year
+    round (a zone with summer time is named alone: its offset changes)."""
+    info = ZoneInfo(zone)
+    offsets = {datetime(on.year, month, 1, tzinfo=info).utcoffset() for month in (1, 7)}
+    offset = offsets.pop() if len(offsets) == 1 else None
+    if offset is None:
+        return zone
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{zone} UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def in_zone(label: Any, zone: str, on: date) -> str:
+    """A time column's label with the zone its times are in: ``开单时间（Asia/Shanghai
+    UTC+08:00）``."""
+    return str(_l("%(label)s（%(zone)s）", label=str(label), zone=zone_words(zone, on)))
+
+
+def local_time(moment: datetime | None, zone: str) -> datetime | None:
+    """``moment`` on the clock of ``zone``, to the second (what a spreadsheet cell holds)."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(zone)).replace(microsecond=0)
+
+
 def sla_share(durations: Durations) -> float | None:
     """Percent of ``count`` reached within the SLA, one decimal; None when nothing counted."""
     if not durations.count:
@@ -126,15 +166,16 @@ def _durations_rows(section: str, durations: Durations) -> Table:
 
 def _report_rows(report: Report, locale: str) -> Table:
     scope, label = report.scope, str(SECTIONS["report"])
+    zone, on = scope.timezone, report.period.end
     return [
         [label, str(_l("范围")), name_in(locale, scope.name_zh, scope.name_en)],
         [label, str(_l("范围类型")), str(SCOPE_KINDS[scope.kind])],
         [label, str(_l("范围代码")), scope.spec],
-        [label, str(_l("开始日期")), report.period.start.isoformat()],
-        [label, str(_l("结束日期")), report.period.end.isoformat()],
+        [label, str(_l("开始日期")), report.period.start],
+        [label, str(_l("结束日期")), report.period.end],
         [label, str(_l("天数")), report.period.days],
-        [label, str(_l("生成时间")), iso(report.generated_at)],
-        [label, str(_l("数据截至")), iso(report.as_of)],
+        [label, in_zone(_l("生成时间"), zone, on), local_time(report.generated_at, zone)],
+        [label, in_zone(_l("数据截至"), zone, on), local_time(report.as_of, zone)],
     ]
 
 
@@ -184,14 +225,19 @@ BREAKDOWN_COLUMNS: tuple[tuple[str, Any, Callable[[Figures], Cell]], ...] = (
 )
 
 
+def row_name(row: Row, locale: str) -> str:
+    return name_in(locale, row.name_zh, row.name_en)
+
+
 def breakdown_table(report: Report, locale: str = "zh") -> Table:
-    """A district's stations or the city's districts: a header, then one row each."""
+    """A district's stations or the city's districts: a header, then one row each, by name
+    in pinyin order (as the dashboard lists them)."""
     with force_locale(locale):
         header: list[Cell] = [str(_l("代码")), str(_l("名称"))]
         header += [str(label) for _, label, _ in BREAKDOWN_COLUMNS]
         rows: Table = [header]
-        for row in report.rows:
-            cells: list[Cell] = [row.code, name_in(locale, row.name_zh, row.name_en)]
+        for row in by_pinyin(report.rows, lambda r: row_name(r, locale)):
+            cells: list[Cell] = [row.code, row_name(row, locale)]
             cells += [value(row.figures) for _, _, value in BREAKDOWN_COLUMNS]
             rows.append(cells)
         return rows
@@ -210,20 +256,52 @@ def by_hour_table(report: Report, locale: str = "zh") -> Table:
         return rows
 
 
+def _csv_cell(cell: Cell) -> object:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.strftime(CSV_DATETIME)
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return guard(cell)
+
+
 def write_csv(tables: Sequence[Table]) -> bytes:
     """Tables one after another, a blank line between; UTF-8 with a BOM for Excel.
-    Text that a spreadsheet would run as a formula is written guarded (ivr.formula_guard)."""
+    Text that a spreadsheet would run as a formula is written guarded (ivr.formula_guard);
+    dates as YYYY-MM-DD and times as YYYY-MM-DD HH:MM on the clock their label names."""
     out = io.StringIO()
     writer = csv.writer(out)
     for i, table in enumerate(tables):
         if i:
             writer.writerow([])
-        writer.writerows(["" if cell is None else guard(cell) for cell in row] for row in table)
+        writer.writerows([_csv_cell(cell) for cell in row] for row in table)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def sheet_name(name: str) -> str:
+    """``name`` as Excel accepts a sheet name: none of []:*?/\\, no quote at either end,
+    at most 31 characters."""
+    cleaned = SHEET_NAME_REFUSED.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", name)).strip(" '")
+    return cleaned[:SHEET_NAME_MAX].strip(" '") or "Sheet"
+
+
 def _xlsx_cell(value: object) -> object:
-    return guard(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return guard(ILLEGAL_CHARACTERS_RE.sub("", value))
+    if isinstance(value, datetime):  # Excel has no timezones: the label names the clock
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _width(value: object) -> int:
+    """Columns wide enough for their text: a CJK character takes two places."""
+    if isinstance(value, datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return len(DATE_FORMAT)
+    text = str(value)
+    return len(text) + sum(unicodedata.east_asian_width(c) in "WF" for c in text)
 
 
 def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = None) -> bytes:
@@ -233,18 +311,22 @@ def write_xlsx(sheets: Sequence[tuple[str, Table]], created: datetime | None = N
     book.remove(book.active)
     bold = Font(bold=True)
     for name, table in sheets:
-        sheet = book.create_sheet(name)
+        sheet = book.create_sheet(sheet_name(name))
         for row in table:
             # Excel cannot hold control characters; a name that carries one loses them here.
             sheet.append([_xlsx_cell(cell) for cell in row])
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"
+                elif isinstance(cell.value, datetime):
+                    cell.number_format = DATETIME_FORMAT
+                elif isinstance(cell.value, date):
+                    cell.number_format = DATE_FORMAT
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
         for column in sheet.columns:
-            longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
+            longest = max((_width(c.value) for c in column if c.value is not None), default=4)
             sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 40)
     if created is None:
         out = io.BytesIO()
@@ -278,14 +360,24 @@ def to_csv(report: Report, locale: str = "zh") -> bytes:
     return write_csv(tables)
 
 
+def sheet_names(report: Report, locale: str = "zh") -> list[str]:
+    """The sheets of ``to_xlsx``, named in ``locale``: the figures, the stations or districts
+    (not for one station, which has none), calls by weekday and hour."""
+    with force_locale(locale):
+        names = [str(_l("统计数字"))]
+        if report.scope.kind != "station":
+            names.append(str(_l("各区") if report.scope.kind == "city" else _l("各社工站")))
+        names.append(str(SECTIONS["by_hour"]))
+        return [sheet_name(name) for name in names]
+
+
 def to_xlsx(report: Report, locale: str = "zh") -> bytes:
+    tables = [figures_table(report, locale)]
+    if report.scope.kind != "station":
+        tables.append(breakdown_table(report, locale))
+    tables.append(by_hour_table(report, locale))
     return write_xlsx(
-        [
-            ("Figures", figures_table(report, locale)),
-            ("Breakdown", breakdown_table(report, locale)),
-            ("By hour", by_hour_table(report, locale)),
-        ],
-        created=report.generated_at,
+        list(zip(sheet_names(report, locale), tables, strict=True)), created=report.generated_at
     )
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from ivr.stats.dashboard import hours_minutes, sorted_rows
+from ivr.stats.dashboard import sorted_rows, whole_minutes
 from ivr.stats.details import may_export_personal
 from ivr.stats.report import Durations
 from models import AuditLog, User
@@ -146,9 +146,9 @@ def test_exports_of_the_figures_are_audit_logged(stats_world, login, db_session)
     assert ["来电", "来电总数", "11"] in rows
     xlsx = browser.get("/stats/export?format=xlsx&scope=district:haizhu&preset=7d")
     book = load_workbook(io.BytesIO(xlsx.get_data()))
-    figures = {r[1]: r[2] for r in book["Figures"].iter_rows(values_only=True)}
+    figures = {r[1]: r[2] for r in book["统计数字"].iter_rows(values_only=True)}
     assert figures["来电总数"] == 11
-    breakdown = list(book["Breakdown"].iter_rows(values_only=True))
+    breakdown = list(book["各社工站"].iter_rows(values_only=True))
     assert {r[0] for r in breakdown[1:]} == {"haizhu-nanzhou", "haizhu-fengyang"}
 
     logs = (
@@ -214,7 +214,7 @@ def test_the_citys_ticket_export_covers_every_station(stats_world, login):
     rows = ticket_rows(browser, "?scope=city")
     assert {r[rows[0].index("来电号码")] for r in rows[1:]} == {RESIDENT_A, RESIDENT_B}
     xlsx = browser.get("/stats/tickets.xlsx?scope=district:baiyun")
-    sheet = load_workbook(io.BytesIO(xlsx.get_data()))["Tickets"]
+    sheet = load_workbook(io.BytesIO(xlsx.get_data()))["工单明细"]
     values = list(sheet.iter_rows(values_only=True))
     assert values[1][0] == stats_world["tickets"]["b"].id  # the id stays a number
     assert values[1][values[0].index("来电人姓名")] == "王伯"
@@ -229,11 +229,11 @@ def test_only_admins_may_export_personal_data(stats_world, admin_a):
     assert not may_export_personal(users["city"])
 
 
-def test_durations_read_as_hours_and_minutes():
-    assert hours_minutes(95.4) == "1:35"
-    assert hours_minutes(0) == "0:00"
-    assert hours_minutes(1501) == "25:01"
-    assert hours_minutes(None) == "—"
+def test_durations_read_as_whole_minutes():
+    assert whole_minutes(95.4) == "95"
+    assert whole_minutes(0) == "0"
+    assert whole_minutes(1501) == "1,501"
+    assert whole_minutes(None) == "—"
 
 
 def test_rows_without_a_value_sort_last_both_ways():
@@ -251,3 +251,20 @@ def test_rows_without_a_value_sort_last_both_ways():
     descending = [r.code for r in sorted_rows(rows, "callback_median", True)]
     assert ascending == ["haizhu-fengyang", "haizhu-nanzhou", "haizhu-none"]
     assert descending == ["haizhu-nanzhou", "haizhu-fengyang", "haizhu-none"]
+
+
+def test_equal_values_read_in_pinyin_order_and_names_sort_in_the_pages_language():
+    fengyang, nanzhou = make_report("district").rows[1], make_report("district").rows[0]
+    baiyun = replace(nanzhou, code="x-baiyun", name_zh="白云街", name_en="")
+    same = replace(baiyun.figures, calls_received=7)
+    rows = (
+        replace(nanzhou, figures=same),
+        replace(fengyang, figures=same),
+        replace(baiyun, figures=same),
+    )
+    for descending in (False, True):  # a tie keeps the reading order, whichever way
+        ordered = [r.name_zh for r in sorted_rows(rows, "calls_received", descending)]
+        assert ordered == ["白云街", "凤阳街", "南洲街"]
+    # In English 南洲街 is "Nanzhou"; the two without English names sort by their pinyin.
+    english = [r.code for r in sorted_rows(rows, "name", True, "en")]
+    assert english == ["haizhu-nanzhou", "haizhu-fengyang", "x-baiyun"]

@@ -86,15 +86,15 @@ def test_xlsx_to_a_file_or_to_a_pipe(runner, stats_world, tmp_path, db_session):
     result = runner.invoke("report", "--format", "xlsx", "--output", str(target), *period_args())
     assert result.exit_code == 0, result.output
     book = load_workbook(target)
-    figures = {row[1]: row[2] for row in book["Figures"].iter_rows(values_only=True)}
+    figures = {row[1]: row[2] for row in book["统计数字"].iter_rows(values_only=True)}
     assert figures["来电总数"] == 24 and figures["社工接听"] == 6
-    breakdown = list(book["Breakdown"].iter_rows(values_only=True))
+    breakdown = list(book["各区"].iter_rows(values_only=True))
     assert {row[0] for row in breakdown[1:]} == {"baiyun", "haizhu"}
 
     piped = runner.invoke("report", "--format", "xlsx", *period_args())  # stdout: not a tty
     assert piped.exit_code == 0, piped.output
     again = load_workbook(io.BytesIO(piped.stdout_bytes))
-    assert again.sheetnames == ["Figures", "Breakdown", "By hour"]
+    assert again.sheetnames == ["统计数字", "各区", "按小时来电"]
 
     logs = fresh(db_session).scalars(select(AuditLog).order_by(AuditLog.id)).all()
     assert [(log.detail["format"], log.detail["output"]) for log in logs] == [
@@ -126,3 +126,7 @@ def test_help_explains_formats_and_output(runner):
     assert result.exit_code == 0
     for words in ("--scope", "--from", "--to", "--preset", "--format", "--output", "XLSX"):
         assert words in result.output
+    # Which clock the times are on: the scope's local one in files, UTC in JSON.
+    text = " ".join(result.output.split())
+    assert "local times in the scope's timezone" in text and "Asia/Shanghai" in text
+    assert "JSON gives times in UTC" in text
