@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from ivr.api.errors import invalid_parameter
 from ivr.api.pagination import decode_cursor
 from ivr.api.params import Query
 from ivr.api.scoped import STATION_CODE
