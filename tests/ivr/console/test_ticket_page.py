@@ -95,6 +95,7 @@ def test_a_referral_hands_the_case_over_and_both_sides_see_the_trail(
     # The sending station still reads the case, but can no longer change it.
     page = browser.get(f"/console/tickets/{ticket.id}").get_data(as_text=True)
     assert "居民住在凤阳街" in page and 'id="resolve-form"' not in page
+    assert "这张工单已转介到凤阳街" in page
     assert (
         browser.client.post(
             f"/console/tickets/{ticket.id}/note",

@@ -159,5 +159,7 @@ def test_priority_is_a_workers_call_and_is_in_the_trail(world, login, db_session
     assert row.priority == 0 and row.due_at < before
     assert row.events[-1].kind is TicketEventKind.PRIORITY_CHANGED
     assert row.events[-1].data == {"from": "normal", "to": "urgent"}
+    trail = _trail(browser.get(f"/console/tickets/{ticket.id}").get_data(as_text=True))
+    assert "一般 → 紧急" in trail
     refused = browser.post(f"/console/tickets/{ticket.id}/priority", priority="soon", version="2")
     assert refused.status_code == 422 and "请选择优先级" in refused.get_data(as_text=True)
