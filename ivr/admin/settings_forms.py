@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.menus.hours import WEEKDAYS, HoursInvalid, OpeningHours
 from ivr.phone import is_e164
-from ivr.tickets.tags import CATALOGUE
+from ivr.tickets.tags import CATALOGUE, TagInvalid, normalise_tag
 
 Form = MultiDict[str, str]
 Errors = dict[str, str]
@@ -44,7 +44,6 @@ SLA_URGENT = (5, 24 * 60)  # minutes: at least 5, at most a day
 SLA_NORMAL = (30, 7 * 24 * 60)  # at most a week
 ROSTER_MAX = 30
 RULES_MAX = 300
-TAG_CODE = re.compile(r"[a-z0-9_-]{1,64}")
 # Put on tickets by the system itself; a keyword must not claim a caller hung up.
 RESERVED_TAGS = frozenset({"abandoned"})
 RULE_TAGS = tuple(code for code in CATALOGUE if code not in RESERVED_TAGS)
@@ -254,8 +253,13 @@ def _rule_tag(form: Form, errors: Errors) -> str:
         elif choice not in RULE_TAGS:
             errors["tag"] = _("请选择标签")
         return choice
-    if not TAG_CODE.fullmatch(custom):
-        errors["custom_tag"] = _("自定义标签只能用小写字母、数字、_ 和 -，最多64个字符")
+    try:
+        custom = normalise_tag(custom)
+    except TagInvalid as exc:
+        errors["custom_tag"] = str(exc)
+        return custom
+    if not custom:
+        errors["custom_tag"] = _("请填写自定义标签")
     elif custom in RESERVED_TAGS:
         errors["custom_tag"] = _("“%(tag)s”由系统使用，不能用于关键词规则", tag=custom)
     return custom

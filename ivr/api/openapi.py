@@ -14,7 +14,7 @@ from ivr.api.openapi_schemas import (
     MAX_ID,
     SCHEMAS,
     STATION_PATTERN,
-    TAG_PATTERN,
+    TAG,
     USERNAME_PATTERN,
     Schema,
     ref,
@@ -106,7 +106,7 @@ def _window(field: str) -> list[dict[str, Any]]:
 TICKET_FILTERS = [
     query("status", {"type": "string", "enum": values(TicketStatus)}, "Ticket status."),
     STATION_FILTER,
-    query("tag", {"type": "string", "pattern": TAG_PATTERN}, "Has this tag."),
+    query("tag", TAG, "Has this tag (a code, a catalogue name or free text)."),
     query("urgent", {"type": "string", "enum": ["true", "false"]}, "Priority urgent (or not)."),
     query("overdue", {"type": "string", "enum": ["true", "false"]}, "Unresolved past due_at."),
     query(

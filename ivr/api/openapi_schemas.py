@@ -19,7 +19,14 @@ from models import (
 )
 
 Schema = dict[str, Any]
-TAG_PATTERN = "^[a-z0-9_-]{1,64}$"
+# A catalogue code (food, medical …) or a free-text tag in normal form (see ivr.tickets.tags).
+TAG = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 32,
+    "description": "A catalogue code (food, medicine …) or free text such as 买菜; "
+    "stored NFKC-normalised, trimmed, spaces collapsed, case-folded.",
+}
 STATION_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$"
 USERNAME_PATTERN = "^[A-Za-z0-9_.@-]{2,64}$"
 NO_NUL = "^[^\\u0000]*$"
@@ -85,7 +92,7 @@ TICKET = obj(
         "source": string(enum=values(TicketSource)),
         "caller_number": string(description="E.164; masked unless assigned to you."),
         "caller_number_masked": {"type": "boolean"},
-        "tags": {"type": "array", "items": string(pattern=TAG_PATTERN)},
+        "tags": {"type": "array", "items": TAG},
         "assignee": string(nullable=True, description="Username."),
         "opened_at": moment(),
         "due_at": moment(),
@@ -137,14 +144,15 @@ TICKET_PATCH: Schema = {
     "description": (
         "Any of the fields. `status: resolved` needs `resolution_category` and "
         "`problems_solved` (and only then may they be sent); open and in_progress "
-        "switch freely; a resolved ticket is not reopened here."
+        "switch freely; a resolved ticket is reopened by sending open or in_progress "
+        "with `reopen_reason` (recorded in its trail)."
     ),
     "properties": {
         "status": string(enum=values(TicketStatus)),
         "tags": {
             "type": "array",
             "maxItems": MAX_TAGS,
-            "items": string(pattern=TAG_PATTERN),
+            "items": TAG,
             "description": "The ticket's full tag list (replaces it).",
         },
         "assignee": string(
@@ -154,6 +162,7 @@ TICKET_PATCH: Schema = {
         "resolution_category": string(enum=values(ResolutionCategory)),
         "problems_solved": integer(minimum=0, maximum=99),
         "resolution_note": string(maxLength=MAX_NOTE, pattern=NO_NUL),
+        "reopen_reason": string(maxLength=MAX_NOTE, pattern=NO_NUL),
     },
     "anyOf": [
         {"not": {"anyOf": [RESOLVING, *({"required": [f]} for f in RESOLUTION_FIELDS)]}},

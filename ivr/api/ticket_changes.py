@@ -17,7 +17,8 @@ from ivr.api.bodies import choice, integer, string_list, text
 from ivr.api.errors import ApiError, invalid_field
 from ivr.stations.users import USERNAME
 from ivr.tickets import actions as ticket_actions
-from ivr.tickets.actions import MAX_NOTE, MAX_TAGS, TAG_CODE, TicketActionInvalid
+from ivr.tickets.actions import MAX_NOTE, MAX_TAGS, TicketActionInvalid
+from ivr.tickets.tags import TagInvalid, normalise_tags
 from models import ResolutionCategory, Ticket, TicketStatus, User
 
 PATCH_FIELDS = {
@@ -28,6 +29,7 @@ PATCH_FIELDS = {
     "resolution_category",
     "problems_solved",
     "resolution_note",
+    "reopen_reason",
 }
 NOTE_FIELDS = {"text"}
 STATUSES = tuple(s.value for s in TicketStatus)
@@ -46,17 +48,15 @@ class TicketChange:
     resolution_category: str | None
     problems_solved: int | None
     resolution_note: str
+    reopen_reason: str
 
 
 def read_change(data: dict[str, Any]) -> TicketChange:
     tags = string_list(data, "tags", MAX_TAGS)
-    bad = [t for t in tags or [] if not TAG_CODE.fullmatch(t)]
-    if bad:
-        raise ApiError(
-            422,
-            "invalid_change",
-            f"tags: 标签格式不正确：{', '.join(bad[:3])}（只能用小写字母、数字、_ 和 -）",
-        )
+    try:
+        tags = None if tags is None else normalise_tags(tags)
+    except TagInvalid as exc:
+        raise ApiError(422, "invalid_change", f"tags: 标签格式不正确：{exc}") from None
     assignee = data.get("assignee", UNSET)
     if assignee is not UNSET and assignee is not None:
         assignee = text(data, "assignee", MAX_USERNAME)
@@ -70,6 +70,7 @@ def read_change(data: dict[str, Any]) -> TicketChange:
         resolution_category=choice(data, "resolution_category", CATEGORIES),
         problems_solved=integer(data, "problems_solved", 0, 99),
         resolution_note=text(data, "resolution_note", MAX_NOTE) or "",
+        reopen_reason=text(data, "reopen_reason", MAX_NOTE) or "",
     )
     resolving = change.status == TicketStatus.RESOLVED.value
     extras = [n for n in ("resolution_category", "problems_solved", "resolution_note") if n in data]
@@ -77,6 +78,10 @@ def read_change(data: dict[str, Any]) -> TicketChange:
         raise invalid_field(extras[0], '只在 "status": "resolved" 时使用')
     if resolving and (change.resolution_category is None or change.problems_solved is None):
         raise invalid_field("status", "结案需要 resolution_category 和 problems_solved")
+    if "reopen_reason" in data and change.status not in ("open", "in_progress"):
+        raise invalid_field(
+            "reopen_reason", '只在重新打开（"status": "open" 或 "in_progress"）时使用'
+        )
     return change
 
 
@@ -108,6 +113,10 @@ def _set_status(
             now,
         )
         return
+    if ticket.status is TicketStatus.RESOLVED:
+        if not change.reopen_reason.strip():
+            raise TicketActionInvalid("重新打开已结案的工单需要 reopen_reason")
+        ticket_actions.reopen(session, ticket, actor, change.reopen_reason, now)
     ticket_actions.set_status(session, ticket, actor, wanted)
 
 

@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from ivr.api.errors import invalid_parameter
 from ivr.api.pagination import decode_cursor
 from ivr.api.params import Query
 from ivr.api.scoped import STATION_CODE
 from ivr.stations.users import USERNAME
 from ivr.tickets import queue
-from ivr.tickets.actions import TAG_CODE
 from ivr.tickets.scope import Scope
+from ivr.tickets.tags import TagInvalid, normalise_tag
 from models import Station, Ticket, TicketStatus, User
 
 LISTING = "tickets"
@@ -51,7 +52,7 @@ def read_filters(query: Query) -> TicketFilters:
     return TicketFilters(
         status=query.choice("status", STATUSES),
         station=query.matching("station", STATION_CODE, "社工站代码只含小写字母、数字和 -"),
-        tag=query.matching("tag", TAG_CODE, "标签只含小写字母、数字、_ 和 -"),
+        tag=_tag(query),
         urgent=query.boolean("urgent"),
         overdue=query.boolean("overdue"),
         assignee=query.matching("assignee", USERNAME, "应为 me、none 或用户名"),
@@ -60,6 +61,17 @@ def read_filters(query: Query) -> TicketFilters:
         after=decode_cursor(query.raw("cursor"), LISTING, (int, datetime, int)),
         limit=query.limit(),
     )
+
+
+def _tag(query: Query) -> str | None:
+    """A tag as typed (a catalogue code or name, or free text), in its stored form."""
+    raw = query.raw("tag")
+    if raw is None:
+        return None
+    try:
+        return normalise_tag(raw) or None
+    except TagInvalid as exc:
+        raise invalid_parameter("tag", str(exc)) from None
 
 
 def _assignee_clause(assignee: str, user: User):  # type: ignore[no-untyped-def]

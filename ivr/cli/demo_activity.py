@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ivr.tickets.tags import get_tags
 from models import (
     Call,
     CallDirection,
@@ -23,13 +24,16 @@ from models import (
     CallerVulnerability,
     CallOutcome,
     ResolutionCategory,
+    Role,
     Station,
+    Tag,
     Ticket,
     TicketEvent,
     TicketEventKind,
     TicketSource,
     TicketStatus,
     Transcript,
+    User,
     Voicemail,
     VoicemailState,
     Vulnerability,
@@ -135,11 +139,13 @@ def add_demo_activity(
                     open_ticket[caller.id] = ticket
                     result.tickets += 1
                 _voicemail(session, rng, call, ticket, need, started, now)
+                _tag_need(session, ticket, need, caller)
                 result.voicemails += 1
                 if _progress(session, rng, ticket, started, now, by_code, station):
                     del open_ticket[caller.id]
         session.flush()
     _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
+    _attribute_to_demo_workers(session)
     return result
 
 
@@ -182,6 +188,7 @@ def _withheld_calls(
         session.flush()
         session.add(TicketEvent(ticket_id=ticket.id, at=started, kind=TicketEventKind.OPENED))
         _voicemail(session, random.Random(index), call, ticket, need, started, now)
+        _tag_need(session, ticket, need, None)
         result.calls, result.voicemails, result.tickets = (
             result.calls + 1,
             result.voicemails + 1,
@@ -356,3 +363,46 @@ def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:
         )
         is not None
     )
+
+
+def _tag_need(session: Session, ticket: Ticket, need: str, caller: Caller | None) -> None:
+    """As a real voicemail does (ivr.voicemails.ingest): the menu choice's need tag and
+    the caller's vulnerability flags."""
+    flags = sorted(v.flag.value for v in caller.vulnerabilities) if caller is not None else []
+    known: dict[str, Tag] = session.info.setdefault("demo_tags", {})
+    missing = [code for code in (need, *flags) if code not in known]
+    known.update((tag.code, tag) for tag in get_tags(session, missing))
+    for tag in (known[code] for code in (need, *flags)):
+        if tag not in ticket.tags:
+            ticket.tags.append(tag)
+
+
+# What a worker does, not the caller or the system: the trail names who did it.
+_WORKER_KINDS = (
+    TicketEventKind.CALLBACK_ATTEMPT,
+    TicketEventKind.REFERRED,
+    TicketEventKind.RESOLVED,
+)
+
+
+def _attribute_to_demo_workers(session: Session) -> None:
+    """At a station with a demo worker (南洲街, 黄石街, 同德街), that worker made the
+    call-backs, referrals and resolutions, so the demo's trails name someone."""
+    session.flush()
+    workers = session.execute(
+        select(User.station_id, func.min(User.id))
+        .where(User.role == Role.WORKER, User.station_id.is_not(None))
+        .group_by(User.station_id)
+    )
+    for station_id, user_id in workers:
+        home = func.coalesce(Ticket.referred_from_station_id, Ticket.station_id)
+        session.execute(
+            update(TicketEvent)
+            .where(
+                TicketEvent.actor_id.is_(None),
+                TicketEvent.kind.in_(_WORKER_KINDS),
+                TicketEvent.ticket_id.in_(select(Ticket.id).where(home == station_id)),
+            )
+            .values(actor_id=user_id, station_id=station_id)
+            .execution_options(synchronize_session=False)
+        )

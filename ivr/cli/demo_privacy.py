@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ivr.config import Config
 from ivr.privacy.policies import policy_row, save_policy, scope_key
+from ivr.tickets.tags import get_tags
 from ivr.voicemails.recordings import store_recording
 from models import (
     Call,
@@ -113,6 +114,8 @@ def _add_resident(session: Session, config: Config, station: Station, now: datet
         status=TicketStatus.RESOLVED,
         problems_solved=1,
     )
+    # The menu choice's need and the caller's flags, as a real voicemail's ticket has.
+    ticket.tags = get_tags(session, ["food", *sorted(f.value for f in caller.flags)])
     session.add_all([call, ticket])
     session.flush()
     session.add_all(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,11 +16,11 @@ from ivr.console import bp
 from ivr.console.common import me, scope
 from ivr.db import get_session
 from ivr.tickets import queue as ticket_queue
+from ivr.tickets.tags import TagInvalid, normalise_tag
 from models import Station, Ticket, utcnow
 
 PAGE = 200
 LOCAL = ZoneInfo("Asia/Shanghai")
-TAG = re.compile(r"^[a-z0-9_-]{1,64}$")
 
 
 @dataclass
@@ -41,8 +40,9 @@ class Filters:
         if status not in ("active", "open", "in_progress", "resolved", "all"):
             problems.append(_("未知的状态筛选，已忽略"))
             status = "active"
-        tag = args.get("tag", "").strip().lower()
-        if tag and not TAG.fullmatch(tag):
+        try:
+            tag = normalise_tag(args.get("tag", ""))
+        except TagInvalid:
             problems.append(_("标签筛选格式不正确，已忽略"))
             tag = ""
         day = None

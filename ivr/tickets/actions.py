@@ -5,16 +5,17 @@ resolution. Console pages and the REST API both call these; each change is a Tic
 from __future__ import annotations
 
 import enum
-import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.tickets.cases import sla_minutes
 from ivr.tickets.scope import Scope
-from ivr.tickets.tags import get_tags
+from ivr.tickets.tags import TagInvalid, get_tags, normalise_tags
 from models import (
+    Priority,
     ResolutionCategory,
     Role,
     Station,
@@ -28,7 +29,6 @@ from models import (
 
 MAX_NOTE = 4000
 MAX_TAGS = 20
-TAG_CODE = re.compile(r"^[a-z0-9_-]{1,64}$")
 
 
 class CallbackOutcome(enum.Enum):
@@ -88,15 +88,14 @@ def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
     record_event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
 
 
-def set_tags(session: Session, ticket: Ticket, actor: User, codes: list[str]) -> None:
-    codes = list(dict.fromkeys(c.strip().lower() for c in codes if c.strip()))
+def set_tags(session: Session, ticket: Ticket, actor: User, typed: list[str]) -> None:
+    """The ticket's tags become ``typed`` (free text, normalised; catalogue names → codes)."""
+    try:
+        codes = normalise_tags(typed)
+    except TagInvalid as exc:
+        raise TicketActionInvalid(_l("标签格式不正确：%(why)s", why=str(exc))) from None
     if len(codes) > MAX_TAGS:
         raise TicketActionInvalid(_l("标签最多%(n)d个", n=MAX_TAGS))
-    bad = [c for c in codes if not TAG_CODE.fullmatch(c)]
-    if bad:
-        raise TicketActionInvalid(
-            _l("标签格式不正确：%(tags)s（只能用小写字母、数字、_ 和 -）", tags=", ".join(bad[:3]))
-        )
     before = {t.code for t in ticket.tags}
     ticket.tags = get_tags(session, codes)
     added, removed = sorted(set(codes) - before), sorted(before - set(codes))
@@ -144,6 +143,7 @@ def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | Non
         actor,
         TicketEventKind.ASSIGNED,
         assignee=assignee.username if assignee else None,
+        assignee_id=assignee.id if assignee else None,
     )
 
 
@@ -237,4 +237,63 @@ def resolve(
         _clean_note(note, False),
         category=resolution.value,
         problems_solved=problems,
+    )
+
+
+def reopen(session: Session, ticket: Ticket, actor: User, reason: str, now: datetime) -> None:
+    """A resolved case is open again (the resident called about it, or it was closed too
+    soon): due again within the station's time limit, its resolution kept in the trail."""
+    reason = _clean_note(reason, required=True)
+    if ticket.status is not TicketStatus.RESOLVED:
+        raise TicketActionInvalid(_l("只有已结案的工单可以重新打开"))
+    if ticket.station_id is not None and ticket.caller_id is not None:
+        clash = session.scalar(
+            select(Ticket.id).where(
+                Ticket.station_id == ticket.station_id,
+                Ticket.caller_id == ticket.caller_id,
+                Ticket.status != TicketStatus.RESOLVED,
+                Ticket.id != ticket.id,
+            )
+        )
+        if clash is not None:
+            raise TicketActionInvalid(
+                _l("该居民在本站已有未结案的工单 #%(id)d，请在那张工单上继续处理", id=clash)
+            )
+    # Read before changing anything: a lazy load would flush the change half made.
+    minutes = sla_minutes(ticket.station, Priority(ticket.priority))
+    previous = {
+        "category": ticket.resolution_category.value if ticket.resolution_category else None,
+        "problems_solved": ticket.problems_solved,
+    }
+    ticket.status = (
+        TicketStatus.IN_PROGRESS if ticket.first_callback_at is not None else TicketStatus.OPEN
+    )
+    ticket.resolved_at = None
+    ticket.resolution_category = None
+    ticket.problems_solved = 0
+    ticket.due_at = now + timedelta(minutes=minutes)
+    record_event(
+        session, ticket, actor, TicketEventKind.REOPENED, reason, to=ticket.status.value, **previous
+    )
+
+
+def set_priority(session: Session, ticket: Ticket, actor: User, value: str) -> None:
+    """A worker's judgement of urgency; the due time follows a raised priority."""
+    try:
+        priority = Priority[value.upper()] if not value.isdigit() else Priority(int(value))
+    except (KeyError, ValueError):
+        raise TicketActionInvalid(_l("请选择优先级")) from None
+    if int(priority) == ticket.priority:
+        return
+    before = Priority(ticket.priority)
+    due = ticket.opened_at + timedelta(minutes=sla_minutes(ticket.station, priority))
+    ticket.priority = int(priority)
+    if ticket.status is not TicketStatus.RESOLVED and priority < before:
+        ticket.due_at = min(ticket.due_at, due)
+    record_event(
+        session,
+        ticket,
+        actor,
+        TicketEventKind.PRIORITY_CHANGED,
+        **{"from": before.name.lower(), "to": priority.name.lower()},
     )

@@ -68,6 +68,7 @@ def test_a_referral_reaches_the_other_station(world, live_server, page, chromium
     ticket = world["tickets"]["a"]
     sign_in(page, live_server, "worker-a")
     page.goto(f"{live_server}/console/tickets/{ticket.id}")
+    page.click("#refer-box summary")
     page.select_option("#refer-form select[name=station]", "baiyun-tongde")
     page.fill("#refer-form input[name=reason]", "居民住在同德街")
     page.click("#refer-form button[type=submit]")
@@ -78,7 +79,7 @@ def test_a_referral_reaches_the_other_station(world, live_server, page, chromium
     sign_in(other, live_server, "worker-b")
     assert f"#{ticket.id}" in other.inner_text(".tickets")
     other.goto(f"{live_server}/console/tickets/{ticket.id}")
-    assert "haizhu-nanzhou → baiyun-tongde" in other.inner_text("#trail")
+    assert "南洲街 → 同德街" in other.inner_text("#trail")  # names, not codes
     other.context.close()
     assert (
         fresh(db_session).scalar(select(Ticket.station_id).where(Ticket.id == ticket.id))

@@ -89,12 +89,21 @@ def test_a_station_rule_tags_that_station_s_transcripts_through_the_pipeline(
     assert log[0].detail["changes"]["tag_rules"] == [[], [["medicine", "zh", "胰岛素笔", True]]]
 
 
+def test_a_custom_tag_may_be_chinese_in_normal_form(admin_world, login, db_session):
+    chinese = {**RULE, "tag": "custom", "custom_tag": " 上下楼  协助 ", "keyword": "爬楼"}
+    login("admin-a").post(url(admin_world, "a", "tags"), settings_version="1", **chinese)
+    a = admin_world["stations"]["a"].id
+    assert rules(db_session, a) == [("上下楼 协助", "zh", "爬楼", True)]
+    assert "上下楼 协助" in tags_for("我 不能 爬楼", keyword_rules(db_session, a))
+
+
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [
         ({"tag": ""}, "tag", "请选择标签"),
         ({"tag": "abandoned"}, "tag", "请选择标签"),
-        ({"tag": "custom", "custom_tag": "Has Space"}, "custom_tag", "只能用小写字母"),
+        ({"tag": "custom", "custom_tag": "<b>x</b>"}, "custom_tag", "标签只能用文字"),
+        ({"tag": "custom", "custom_tag": "长" * 33}, "custom_tag", "标签最多32个字"),
         ({"tag": "custom", "custom_tag": "abandoned"}, "custom_tag", "由系统使用"),
         ({"tag": "food", "custom_tag": "x"}, "custom_tag", "请清空自定义标签"),
         ({"language": "ko"}, "language", "请选择语言"),

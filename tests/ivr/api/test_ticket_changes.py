@@ -90,6 +90,37 @@ def test_resolving_needs_a_category_and_records_it(api, ticket, db_session):
 
     again = worker.patch(f"/tickets/{ticket.id}", {"status": "open"})
     assert again.status_code == 422 and error_code(again) == "invalid_change"
+    assert "reopen_reason" in again.get_json()["error"]["message"]
+
+
+def test_a_resolved_ticket_reopens_with_a_reason(api, ticket, db_session):
+    worker = api("worker-a")
+    resolving = {"status": "resolved", "resolution_category": "food", "problems_solved": 1}
+    assert worker.patch(f"/tickets/{ticket.id}", resolving).status_code == 200
+    misplaced = worker.patch(f"/tickets/{ticket.id}", {"reopen_reason": "x"})
+    assert misplaced.status_code == 400
+    response = worker.patch(
+        f"/tickets/{ticket.id}", {"status": "in_progress", "reopen_reason": "居民又来电"}
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "in_progress" and body["resolution_category"] is None
+    row = fresh(db_session).get(Ticket, ticket.id)
+    assert row.resolved_at is None
+    assert _kinds(db_session, ticket)[-2:] == [
+        TicketEventKind.REOPENED,
+        TicketEventKind.STATUS_CHANGED,
+    ]
+
+
+def test_tags_are_free_text_in_normal_form(api, ticket, db_session):
+    worker = api("worker-a")
+    response = worker.patch(f"/tickets/{ticket.id}", {"tags": [" 买  菜 ", "药品", "ＷＩＦＩ"]})
+    assert response.status_code == 200, response.get_json()
+    assert sorted(response.get_json()["tags"]) == sorted(["买 菜", "medicine", "wifi"])
+    listed = worker.get("/tickets", tag="买 菜").get_json()
+    assert [item["id"] for item in listed["items"]] == [ticket.id]
+    assert worker.get("/tickets", tag="药品").get_json()["items"][0]["id"] == ticket.id
 
 
 def test_a_stale_expected_version_is_a_409_and_changes_nothing(api, ticket, db_session):
@@ -119,7 +150,8 @@ def test_a_refused_change_changes_nothing(api, ticket, db_session):
     ("body", "status"),
     [
         ({"tags": [f"t{i}" for i in range(21)]}, 422),
-        ({"tags": ["Bad Tag"]}, 422),
+        ({"tags": ["Bad<Tag>"]}, 422),
+        ({"tags": ["长" * 33]}, 422),
         ({"tags": "food"}, 400),
         ({"tags": [1]}, 400),
         ({"tags": None}, 400),

@@ -95,6 +95,7 @@ def test_a_referral_hands_the_case_over_and_both_sides_see_the_trail(
     # The sending station still reads the case, but can no longer change it.
     page = browser.get(f"/console/tickets/{ticket.id}").get_data(as_text=True)
     assert "居民住在凤阳街" in page and 'id="resolve-form"' not in page
+    assert "这张工单已转介到凤阳街" in page
     assert (
         browser.client.post(
             f"/console/tickets/{ticket.id}/note",
@@ -118,7 +119,10 @@ def test_refusals_are_messages_not_errors(world, login, db_session):
     ]
     for action, form, message in cases:
         response = browser.post(f"/console/tickets/{ticket.id}/{action}", version="1", **form)
-        assert response.status_code == 200 and message in response.get_data(as_text=True), action
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in page, action
+    refused = browser.post(f"/console/tickets/{ticket.id}/note", version="1", text="长" * 4001)
+    assert ">" + "长" * 4001 + "</textarea>" in refused.get_data(as_text=True)
     assert _ticket(db_session, ticket.id).events == []
 
 
@@ -127,7 +131,7 @@ def test_a_stale_form_does_not_overwrite_a_colleagues_change(world, login, db_se
     ticket = world["tickets"]["a"]
     browser.post(f"/console/tickets/{ticket.id}/tags", tags="food", version="1")
     stale = browser.post(f"/console/tickets/{ticket.id}/tags", tags="policy", version="1")
-    assert "刚被其他人修改过" in stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "被修改过" in stale.get_data(as_text=True)
     assert [t.code for t in _ticket(db_session, ticket.id).tags] == ["food"]
 
 
