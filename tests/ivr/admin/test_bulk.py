@@ -459,3 +459,24 @@ def test_a_station_edit_between_templates_keeps_the_template_as_its_base(
     merged = yaml.safe_load(_versions(db_session, a)[-1].document)["nodes"]
     assert merged["main"]["prompt"]["zh"] == OWN_PROMPT  # the station's change survives
     assert merged["closed_notice"]["prompt"]["zh"] == "第二版：值班社工下班了。"
+
+
+def test_the_form_offers_drafts_by_default(admin_world, login):
+    page = login("haizhu-admin").get("/admin/bulk").get_data(as_text=True)
+    assert '<input type="radio" name="publish" value="0" checked>' in page
+    assert 'value="1" checked' not in page
+
+
+def test_a_run_in_which_every_station_fails_cannot_be_confirmed(admin_world, login, db_session):
+    a, a2 = admin_world["stations"]["a"], admin_world["stations"]["a2"]
+    a.languages = a2.languages = ["zh", "yue"]  # the notice has no Cantonese text
+    db_session.commit()
+    browser = login("haizhu-admin")
+    preview = _notice(browser, [a, a2], step="preview").get_data(as_text=True)
+    assert "失败 <strong>2</strong>" in preview
+    assert "每个站点都会失败" in preview and 'value="apply"' not in preview
+    refused = _notice(browser, [a, a2])  # posted anyway: the server refuses too
+    assert refused.status_code == 422
+    assert "每个站点都会失败，没有执行" in refused.get_data(as_text=True)
+    assert _versions(db_session, a) == [] and _versions(db_session, a2) == []
+    assert fresh(db_session).scalars(select(AuditLog)).all() == []
