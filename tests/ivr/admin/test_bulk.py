@@ -177,7 +177,7 @@ def test_a_station_lacking_a_translation_fails_unchanged_while_others_succeed(
     page = _notice(login("haizhu-admin"), [a, a2]).get_data(as_text=True)
     assert "已更新" in _row(page, a.code)
     failed = _row(page, a2.code)
-    assert "失败" in failed and "missing prompt for language &#39;yue&#39;" in failed
+    assert "失败" in failed and "缺少语言 &#39;yue&#39; 的提示语" in failed
     assert "已更新 <strong>1</strong>" in page and "失败 <strong>1</strong>" in page
     assert len(_versions(db_session, a)) == 1 and _versions(db_session, a2) == []
     audited = fresh(db_session).scalars(select(AuditLog.station_id)).all()
@@ -261,7 +261,7 @@ def test_an_override_pointing_at_a_node_the_template_removed_fails_that_station(
     )
     page = page.get_data(as_text=True)
     failed = _row(page, a.code)
-    assert "失败" in failed and "unknown node &#39;vm_policy&#39;" in failed
+    assert "失败" in failed and "没有这个节点：&#39;vm_policy&#39;" in failed
     assert [v.version for v in _versions(db_session, a)] == [1]
     assert "vm_policy" not in _latest_document(db_session, a2)["nodes"]
 
@@ -373,7 +373,7 @@ def test_a_template_version_is_saved_from_yaml_with_problems_shown(admin_world, 
     response = browser.post("/admin/bulk/templates", name="城市模板", document=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "nodes.main.fallback: unknown node &#39;vm_nowhere&#39;" in page
+    assert "nodes.main.fallback: 没有这个节点：&#39;vm_nowhere&#39;" in page
     assert "vm_nowhere" in page and "城市模板" in page  # what was typed is kept
     assert fresh(db_session).scalars(select(MenuTemplate)).all() == []
 
@@ -421,7 +421,7 @@ def test_work_starts_from_the_latest_draft_and_a_broken_one_fails_alone(
 
     page = _notice(login("haizhu-admin"), [a, a2], step="preview").get_data(as_text=True)
     assert "基于本站未发布的草稿" in _row(page, a2.code)
-    assert "cannot be read as a menu document" in _row(page, a.code)
+    assert "现在的菜单无法作为菜单文档读取" in _row(page, a.code)
 
     page = _notice(login("haizhu-admin"), [a, a2]).get_data(as_text=True)
     assert "失败" in _row(page, a.code) and "v3" in _row(page, a2.code)

@@ -32,7 +32,7 @@ REWORDED = GOOD.replace("您好，留言请按1", "南洲街热线，留言请�
 
 # Each bad input from the issue, with the message the editor shows for it and the node.
 BAD = {
-    "invalid YAML": ("start: main\nlanguages: [zh\nnodes: {}\n", "YAML syntax error", None),
+    "invalid YAML": ("start: main\nlanguages: [zh\nnodes: {}\n", "YAML 语法错误", None),
     "loop with no exit": (
         GOOD.replace("1: record", "1: info")
         .replace("fallback: record", "fallback: main")
@@ -40,23 +40,23 @@ BAD = {
             "  record:",
             "  info:\n    kind: message\n    prompt: {zh: 说明}\n    next: main\n  record:",
         ),
-        "loop with no exit",
+        "没有出口的循环",
         "main",
     ),
     "key used twice": (
         GOOD.replace("1: record", "1: record\n      1: main"),
-        "duplicate key &#39;1&#39;",
+        "键 &#39;1&#39; 重复了",
         "main",
     ),
     "missing prompt": (
         GOOD.replace("languages: [zh]", "languages: [zh, en]"),
-        "missing prompt for language &#39;en&#39;",
+        "缺少语言 &#39;en&#39; 的提示语",
         "main",
     ),
     "unknown station": (
         GOOD.replace("1: record", "1: record\n      2: away")
         + "  away:\n    kind: transfer\n    station: atlantis\n",
-        "transfer to unknown station &#39;atlantis&#39;",
+        "转到的社工站不存在：&#39;atlantis&#39;",
         "away",
     ),
 }
@@ -236,7 +236,7 @@ def test_validate_names_node_field_and_line(admin_world, login):
     (error,) = answer["errors"]
     assert error["path"] == "nodes.main.options.1"
     assert (error["node"], error["field"]) == ("main", "options.1")
-    assert "unknown node 'recrod'" in error["message"]
+    assert error["message"] == "没有这个节点：'recrod'"
     assert error["line"] == 8 and broken.splitlines()[7].strip() == "1: recrod"
     assert answer["document"]["nodes"]["main"]["options"] == {"1": "recrod"}
 
@@ -256,7 +256,7 @@ def test_validate_turns_the_tree_mapping_into_yaml(admin_world, login):
     assert answer["ok"] is True and answer["errors"] == []
     assert "  lost:\n    kind: hangup\n" in answer["yaml"]
     (warning,) = answer["warnings"]
-    assert warning["node"] == "lost" and "unreachable" in warning["message"]
+    assert warning["node"] == "lost" and "无法到达" in warning["message"]
     assert warning["line"] == answer["yaml"].splitlines().index("  lost:") + 1
 
 
@@ -479,3 +479,26 @@ def test_the_first_publish_is_compared_with_the_default_template(admin_world, lo
     save(browser, station, GOOD, action="publish", base=1)  # version 2, the same text
     page = browser.get(history(station)).get_data(as_text=True)
     assert "差异: 默认模板 → 第2版" in page and "两个版本的内容完全相同" not in page
+
+
+def test_validator_messages_follow_the_interface_language(admin_world, login):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    broken = GOOD.replace("fallback: record", "fallback: vm_nowhere")
+    syntax = BAD["invalid YAML"][0]
+
+    chinese = validate(browser, station, yaml=broken).get_json()["errors"]
+    assert [e["message"] for e in chinese] == ["没有这个节点：'vm_nowhere'"]
+    (problem,) = validate(browser, station, yaml=syntax).get_json()["errors"]
+    assert problem["message"].startswith("YAML 语法错误（第3行，第6列）：")
+    page = save(browser, station, broken, action="publish").get_data(as_text=True)
+    assert "没有这个节点：&#39;vm_nowhere&#39;" in page and "unknown node" not in page
+
+    browser.post("/console/language", lang="en", next="/console/")
+    english = validate(browser, station, yaml=broken).get_json()["errors"]
+    assert [e["message"] for e in english] == ["unknown node 'vm_nowhere'"]
+    (problem,) = validate(browser, station, yaml=syntax).get_json()["errors"]
+    assert problem["message"].startswith("YAML syntax error at line 3, column 6: ")
+    assert problem["line"] == 3
+    page = save(browser, station, broken, action="publish").get_data(as_text=True)
+    assert "unknown node &#39;vm_nowhere&#39;" in page and "没有这个节点" not in page
