@@ -37,7 +37,7 @@
     if (how === "in") setZoom(zoom * 1.25);
     else if (how === "out") setZoom(zoom / 1.25);
     else if (how === "reset") setZoom(1);
-    else if (how === "fit") setZoom(Math.min(1, (viewport.clientWidth - 4) / natural.width), 0, 0);
+    else if (how === "fit") setZoom(Math.min(1, Math.floor((viewport.clientWidth - 4) / natural.width * 100) / 100), 0, 0);
   });
 
   viewport.addEventListener("wheel", function (event) {
@@ -71,4 +71,10 @@
 
   tools.hidden = false;
   setZoom(1, 0, 0);
+  // Open on the start: the drawing is centred vertically, so its top is often empty.
+  var start = svg.querySelector(".edge.start");
+  if (start && !location.hash) {
+    var y = start.getBBox().y;
+    viewport.scrollTop = Math.max(0, y - viewport.clientHeight / 2);
+  }
 })();
