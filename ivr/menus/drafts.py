@@ -27,8 +27,8 @@ from ivr.menus.validate import (
     parse_menu,
     too_large,
 )
-from ivr.menus.wording import N_
 from ivr.menus.versions import known_station_codes, published_version
+from ivr.menus.wording import N_
 from ivr.menus.yaml_source import YamlInvalid, dump_yaml, load_yaml
 from models import MenuStatus, MenuVersion, Station, User, utcnow
 
