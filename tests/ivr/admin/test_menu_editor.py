@@ -433,14 +433,16 @@ def test_publishing_first_shows_the_difference_from_the_live_version(
     assert (live.version, live.document, live.note) == (2, REWORDED, "改欢迎语")
 
 
-def test_the_review_of_the_live_text_offers_nothing_to_publish(admin_world, login, db_session):
+def test_the_review_of_the_live_text_says_callers_would_hear_no_change(
+    admin_world, login, db_session
+):
     station = admin_world["stations"]["a"]
     browser = login("admin-a")
     save(browser, station, GOOD, action="publish")
     page = save(browser, station, GOOD, action="publish", base=1, confirmed="").get_data(
         as_text=True
     )
-    assert "没有需要发布的改动" in page and 'id="confirm-publish"' not in page
+    assert "发布不会改变他们听到的内容" in page and "两个版本的内容完全相同" in page
 
 
 def test_a_bad_menu_goes_back_to_the_editor_instead_of_the_review(admin_world, login, db_session):
