@@ -51,7 +51,7 @@ class BulkForm:
     node_id: str = ""
     prompts: dict[str, str] = field(default_factory=dict)
     placement: str = "after_language"
-    publish: bool = True
+    publish: bool = False  # drafts unless the admin chooses to publish at once
     station_ids: list[str] = field(default_factory=list)
     errors: dict[str, Any] = field(default_factory=dict)
 
@@ -160,6 +160,15 @@ def _counts(results: list[StationResult]) -> dict[str, int]:
     return {o.value: sum(1 for r in results if r.outcome is o) for o in Outcome}
 
 
+def _nothing_to_apply(counts: dict[str, int]) -> str | None:
+    """Why a run cannot be confirmed: no station would be updated by it."""
+    if counts[Outcome.UPDATED.value]:
+        return None
+    if counts[Outcome.FAILED.value] and not counts[Outcome.UNCHANGED.value]:
+        return _("每个站点都会失败，没有执行。请按下面列出的问题修改后再预览。")
+    return _("没有站点需要更新，没有执行。")
+
+
 def _page(template_name: str, form: BulkForm, stations: list[Station], **context: Any) -> str:
     return render_template(
         template_name,
@@ -190,15 +199,21 @@ def bulk():  # type: ignore[no-untyped-def]
     chosen, refused = _chosen(form, {s.id: s for s in stations})
     results = _run(form, template, chosen, dry_run=step != "apply") + _refused(refused)
     counts = _counts(results)
-    if step != "apply":
-        return _page(
+    refusal = _nothing_to_apply(counts) if step == "apply" else None
+    if step != "apply" or refusal:
+        page = _page(
             "admin/bulk.html",
             form,
             stations,
             preview=results,
             counts=counts,
             chosen_template=template,
+            refusal=refusal,
         )
+        if not refusal:
+            return page
+        get_session().rollback()  # a refused run leaves every station as it was
+        return page, 422
     get_session().commit()
     return render_template(
         "admin/bulk_report.html",

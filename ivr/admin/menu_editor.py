@@ -19,11 +19,12 @@ from werkzeug.wrappers import Response
 
 from ivr.admin import bp
 from ivr.admin.access import admin_required, audit_change, station_or_404
-from ivr.admin.menu_history import stale_message, version_status
+from ivr.admin.menu_history import stale_message, version_label, version_status
 from ivr.console.common import me
 from ivr.db import get_session
 from ivr.edge.body_limits import body_allowance
 from ivr.menus import drafts
+from ivr.menus.diff import diff
 from ivr.menus.document import FORWARD_STRATEGIES, PRIORITIES
 from ivr.menus.locate import locate
 from ivr.menus.node_fields import KIND_FIELDS
@@ -58,7 +59,7 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
     base = request.form.get("base_version", "")
     text = submitted_text()
     if (
-        action not in ("draft", "publish")
+        action not in ("draft", "publish", "edit")
         or not (base.isascii() and base.isdigit() and len(base) < 10)
         or text is None
     ):
@@ -69,6 +70,10 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
     if len(note) > MAX_NOTE_CHARS:
         error = _("备注不能超过%(n)d字", n=MAX_NOTE_CHARS)
         return render_editor(station, doc, text, base_version, note=note, note_error=error), 422
+    if action == "edit":  # back from the publish review, the text as it was
+        return render_editor(station, doc, text, base_version, note=note)
+    if action == "publish" and request.form.get("confirmed") != "1":
+        return publish_review(station, doc, text, base_version, note)
     save = drafts.publish if action == "publish" else drafts.save_draft
     try:
         saved = save(session, station, text, me(), base_version, note)
@@ -77,11 +82,7 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
         return render_editor(station, doc, text, base_version, note=note, stale=stale.latest), 409
     except MenuInvalid as invalid:
         session.rollback()
-        refusal = (
-            _("没有发布：菜单有 %(n)d 个问题，线上版本没有改变。", n=len(invalid.errors))
-            if action == "publish"
-            else _("没有保存：%(reason)s", reason=invalid)
-        )
+        refusal = _refusal(action, invalid)
         return render_editor(station, doc, text, base_version, note=note, refusal=refusal), 422
     if not saved.created:
         flash(_("内容没有变化，没有保存新版本。"), "info")
@@ -94,6 +95,43 @@ def menu_save(station_id: int) -> Response | tuple[str, int]:
     else:
         flash(_("已保存草稿：第%(n)d版。", n=version.version), "info")
     return redirect(url_for("admin.menu_editor", station_id=station.id))
+
+
+def _refusal(action: str, invalid: MenuInvalid) -> str:
+    if action == "publish":
+        return _("没有发布：菜单有 %(n)d 个问题，线上版本没有改变。", n=len(invalid.errors))
+    return _("没有保存：%(reason)s", reason=invalid)
+
+
+def publish_review(
+    station: Station, doc: drafts.EditorDocument, text: str, base_version: int, note: str
+) -> str | tuple[str, int]:
+    """Before publishing: what callers would hear that they do not hear now, to confirm.
+
+    A menu that could not be published, or a newer version saved meanwhile, goes back to
+    the editor at once, as publishing itself would."""
+    session = get_session()
+    try:
+        drafts.validate(session, station, text)
+        drafts.check_fresh(session, station, base_version)
+    except drafts.StaleEdit as stale:
+        return render_editor(station, doc, text, base_version, note=note, stale=stale.latest), 409
+    except MenuInvalid as invalid:
+        refusal = _refusal("publish", invalid)
+        return render_editor(station, doc, text, base_version, note=note, refusal=refusal), 422
+    live_number = doc.live.version if doc.live is not None else 0
+    live_label = _("线上：%(version)s", version=version_label(live_number))
+    comparison = diff(drafts.text_of(session, station, live_number), text, live_label, _("将发布"))
+    return render_template(
+        "admin/menu_publish.html",
+        station=station,
+        text=text,
+        base_version=base_version,
+        note=note,
+        comparison=comparison,
+        a_label=live_label,
+        b_label=_("将发布"),
+    )
 
 
 @bp.post("/stations/<int:station_id>/menu/validate")

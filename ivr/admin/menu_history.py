@@ -52,7 +52,7 @@ def menu_history(station_id: int) -> str | tuple[str, int]:
     live = published_version(session, station.id)
     users = _by_id(User, {r.created_by_id for r in rows})
     templates = _by_id(MenuTemplate, {r.template_id for r in rows})
-    a, b = _compared(rows)
+    a, b = _compared(rows, live)
     comparison, problem = None, None
     if a is not None and b is not None:
         try:
@@ -119,14 +119,22 @@ def _local(version: MenuVersion) -> str:
     return local_time(version.created_at, zone=version.station.timezone)
 
 
-def _compared(rows: list[MenuVersion]) -> tuple[int | None, int | None]:
-    """The two versions to compare: from the query, else the newest against its predecessor."""
+def _compared(rows: list[MenuVersion], live: MenuVersion | None) -> tuple[int | None, int | None]:
+    """The two versions to compare: from the query, else the newest against what it changes.
+
+    A newest draft is compared with the live version; a newest published version with the
+    one that was live before it (not with the draft it was published from, which usually
+    holds the very same text). The default template stands in for "nothing before"."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if (a + b).isascii() and a.isdigit() and b.isdigit() and len(a) < 10 and len(b) < 10:
         return int(a), int(b)
     if not rows:
         return None, None
-    return (rows[1].version if len(rows) > 1 else 0), rows[0].version
+    newest = rows[0]
+    if newest.status is MenuStatus.DRAFT:
+        return (live.version if live is not None else 0), newest.version
+    before = [r.version for r in rows[1:] if r.status is MenuStatus.PUBLISHED]
+    return (before[0] if before else 0), newest.version
 
 
 def _comparison(station: Station, a: int, b: int) -> MenuDiff:

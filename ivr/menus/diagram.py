@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ivr.menus.diagram_svg import (
-    BOX_H,
     BOX_W,
     GAP_X,
     GAP_Y,
@@ -28,6 +27,7 @@ from ivr.menus.diagram_svg import (
     Box,
     Labels,
     RawNode,
+    box_height,
     empty_svg,
     render,
 )
@@ -202,14 +202,18 @@ def _layout(nodes: dict[str, RawNode], start: str | None) -> dict[str, Box]:
         while len(columns) <= c:
             columns.append([])
         columns[c].append(MISSING + target)
-    tallest = max((len(column) for column in columns), default=0)
+    # A box is tall enough for its edges to leave it a label's height apart.
+    heights = {box_id: box_height(nodes.get(box_id)) for column in columns for box_id in column}
+    totals = [sum(heights[b] + GAP_Y for b in column) for column in columns]
+    tallest = max(totals, default=0)
     boxes: dict[str, Box] = {}
     for c, column in enumerate(columns):
-        offset = (tallest - len(column)) * (BOX_H + GAP_Y) // 2
-        for row, box_id in enumerate(column):
-            x, y = LEFT + c * (BOX_W + GAP_X), TOP + offset + row * (BOX_H + GAP_Y)
+        y = TOP + (tallest - totals[c]) // 2
+        for box_id in column:
+            x = LEFT + c * (BOX_W + GAP_X)
             node = nodes.get(box_id)
-            boxes[box_id] = Box(box_id, box_id.removeprefix(MISSING), x, y, node)
+            boxes[box_id] = Box(box_id, box_id.removeprefix(MISSING), x, y, node, heights[box_id])
+            y += heights[box_id] + GAP_Y
     return boxes
 
 

@@ -3,6 +3,10 @@
 Every piece of text from the document is escaped here (``escape`` for element text,
 ``quoteattr`` for attribute values); nothing from the document reaches the SVG raw.
 Coordinates are whole numbers, so the same layout always gives the same text.
+
+Readable at 100 %: one unit is one CSS pixel (the SVG has its natural width and height;
+the page zooms and pans it), no text is smaller than 12 px, and edge labels are placed
+so that no two overlap (:func:`_place_labels`, on generous estimates of text widths).
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ WARNING_STYLE = {
 }
 EXIT_ICONS = {"voicemail": "✉", "forward": "☎", "transfer": "⇢", "hangup": "✕"}
 
-BOX_W, BOX_H, GAP_X, GAP_Y = 210, 84, 130, 36
+BOX_W, BOX_H, GAP_X, GAP_Y = 250, 90, 150, 36
 LEFT, TOP, BOTTOM = 80, 44, 60
+EDGE_PITCH = 24  # vertical room per edge leaving a box: a label's height and a little
+LANE_PITCH = 24
+TEXT_SIZE, ID_SIZE, LABEL_SIZE = 13, 14, 12  # px; nothing drawn smaller than 12
 # Prefixes the layout key of a box drawn for a missing node; YAML text cannot hold NUL,
 # so no node id from a document starts with it.
 MISSING = "\0"
-TEXT_UNITS = 30  # a box holds about this many narrow characters (wide ones count twice)
-BOLD_UNITS = 25
+TEXT_UNITS = 28  # a box holds about this many narrow characters (wide ones count twice)
+BOLD_UNITS = 24
 
 
 def _english_kinds() -> dict[str, str]:
@@ -111,7 +118,24 @@ class Box:
     x: int
     y: int
     node: RawNode | None  # None: a placeholder for a missing node
+    h: int = BOX_H
     warnings: list[str] = field(default_factory=list)
+
+
+def box_height(node: RawNode | None) -> int:
+    """Tall enough for every edge to leave the box :data:`EDGE_PITCH` below the last."""
+    edges = len(node.edges) if node is not None else 0
+    return max(BOX_H, (edges + 1) * EDGE_PITCH)
+
+
+@dataclass(frozen=True)
+class EdgeLabel:
+    """An edge's label and where it would best stand (its baseline's start or middle)."""
+
+    text: str
+    x: int
+    y: int
+    anchor: str  # "start" or "middle"
 
 
 def box_for(boxes: dict[str, Box], target: str) -> Box:
@@ -120,8 +144,8 @@ def box_for(boxes: dict[str, Box], target: str) -> Box:
 
 def render(boxes: dict[str, Box], start: str | None, language: str, labels: Labels) -> str:
     width = max((b.x + BOX_W for b in boxes.values()), default=LEFT) + 40
-    edges, lowest = _edges(boxes)
-    height = max([b.y + BOX_H for b in boxes.values()] + [lowest], default=TOP) + BOTTOM
+    edges, edge_labels, lowest = _edges(boxes)
+    height = max([b.y + b.h for b in boxes.values()] + [lowest], default=TOP) + BOTTOM
     nodes = [b for b in boxes.values() if b.node]
     parts = [svg_open(width, height, labels, len(nodes))]
     unreachable = [b for b in nodes if "unreachable" in b.warnings]
@@ -131,7 +155,7 @@ def render(boxes: dict[str, Box], start: str | None, language: str, labels: Labe
         parts.append(_text(x, 24, labels.unreachable_column, "label-column", weight="600"))
     if start is not None:
         box = boxes[start]
-        y = box.y + BOX_H // 2
+        y = box.y + box.h // 2
         parts.append(
             f'<path class="edge start" d="M10 {y} L{box.x - 2} {y}" stroke="#222" '
             'stroke-width="2" fill="none" marker-end="url(#diagram-arrow)"/>'
@@ -139,6 +163,7 @@ def render(boxes: dict[str, Box], start: str | None, language: str, labels: Labe
         parts.append(_text(12, y - 8, labels.start, "label", weight="600"))
     parts.extend(edges)
     parts.extend(_box(box, language, labels) for box in boxes.values())
+    parts.extend(_place_labels(edge_labels, boxes))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -147,8 +172,8 @@ def svg_open(width: int, height: int, labels: Labels, count: int) -> str:
     title = escape(f"{labels.title} ({count})")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="menu-diagram" viewBox="0 0 {width} '
-        f'{height}" width="100%" role="img" aria-labelledby="diagram-title" '
-        'font-family="system-ui, \'Noto Sans CJK SC\', sans-serif" font-size="12">'
+        f'{height}" width="{width}" height="{height}" role="img" aria-labelledby="diagram-title" '
+        f'font-family="system-ui, \'Noto Sans CJK SC\', sans-serif" font-size="{TEXT_SIZE}">'
         f'<title id="diagram-title">{title}</title>'
         '<defs><marker id="diagram-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
@@ -159,12 +184,13 @@ def svg_open(width: int, height: int, labels: Labels, count: int) -> str:
     )
 
 
-def _edges(boxes: dict[str, Box]) -> tuple[list[str], int]:
-    """Every edge, and the lowest y any of them reaches.
+def _edges(boxes: dict[str, Box]) -> tuple[list[str], list[EdgeLabel], int]:
+    """Every edge's path, every edge's label, and the lowest y any edge reaches.
 
     Edges ahead (always to the next column, as columns are breadth-first depths) leave a
-    box's right side and enter the target's left side, spread out; edges back leave the
-    left side for the target's right side (see :func:`_back_points`)."""
+    box's right side :data:`EDGE_PITCH` apart, labelled just where they leave, and enter
+    the target's left side, spread out; edges back leave the left side for the target's
+    right side (see :func:`_back_points`)."""
     ahead: dict[str, list[tuple[str, Box, tuple[int, int, int, str]]]] = {}
     back: dict[str, list[tuple[str, Box]]] = {}
     entering: dict[str, list[tuple[int, int, int, str]]] = {}
@@ -180,35 +206,41 @@ def _edges(boxes: dict[str, Box]) -> tuple[list[str], int]:
     for slots in entering.values():
         slots.sort()
     parts: list[str] = []
-    floor = max((b.y + BOX_H for b in boxes.values()), default=TOP) + 24
+    names: list[EdgeLabel] = []
+    floor = max((b.y + b.h for b in boxes.values()), default=TOP) + LANE_PITCH
     lanes = 0
     for box in boxes.values():
         edges = ahead.get(box.key, [])
         for i, (label, to, slot) in enumerate(edges):
             slots = entering[to.key]
-            x0, y0 = box.x + BOX_W, box.y + BOX_H * (i + 1) // (len(edges) + 1)
-            x1, y1 = to.x - 2, to.y + BOX_H * (slots.index(slot) + 1) // (len(slots) + 1)
+            x0, y0 = box.x + BOX_W, box.y + box.h * (i + 1) // (len(edges) + 1)
+            x1, y1 = to.x - 2, to.y + to.h * (slots.index(slot) + 1) // (len(slots) + 1)
             bend = max(40, (x1 - x0) // 2)
             points = ((x0, y0), (x0 + bend, y0), (x1 - bend, y1), (x1, y1))
-            parts.append(_edge(points, label, to.node is None, 0.3))
+            parts.append(_edge(points, to.node is None))
+            names.append(EdgeLabel(label, x0 + 6, y0 - 5, "start"))
+    for box in boxes.values():
         for i, (label, to) in enumerate(back.get(box.key, [])):
             if box.x - to.x > BOX_W + GAP_X:
-                parts.append(_lane_edge(box, to, i, floor + 12 * lanes, lanes, label))
+                path, name = _lane_edge(box, to, i, floor + LANE_PITCH * lanes, lanes, label)
                 lanes += 1
             else:
-                parts.append(_edge(_back_points(box, to, i), label, to.node is None, 0.5))
-    return parts, floor + 12 * lanes
+                points = _back_points(box, to, i)
+                path, name = _edge(points, to.node is None), _label_at(points, 0.5, label)
+            parts.append(path)
+            names.append(name)
+    return parts, names, floor + LANE_PITCH * lanes
 
 
-def _lane_edge(box: Box, to: Box, i: int, lane: int, k: int, label: str) -> str:
+def _lane_edge(box: Box, to: Box, i: int, lane: int, k: int, label: str) -> tuple[str, EdgeLabel]:
     """An edge back past other columns would cross their boxes: it runs down the gap
     beside its source, along a lane below every box, and up the gap beside its target."""
     lift = 10 + 9 * i
-    x0, y0 = box.x, box.y + BOX_H - lift
-    x1, y1 = to.x + BOX_W + 2, to.y + BOX_H - 8 - 7 * (k % 8)
+    x0, y0 = box.x, box.y + box.h - lift
+    x1, y1 = to.x + BOX_W + 2, to.y + to.h - 8 - 7 * (k % 8)
     left, right = box.x - GAP_X // 3 - 6 * k, to.x + BOX_W + GAP_X // 3 + 6 * k
     d = f"M{x0} {y0} H{left} V{lane} H{right} V{y1} H{x1}"
-    return _edge_path(d, label, (left + right) // 2, lane, to.node is None)
+    return _edge_path(d, to.node is None), EdgeLabel(label, (left + right) // 2, lane - 5, "middle")
 
 
 def _back_points(box: Box, to: Box, i: int) -> tuple[tuple[int, int], ...]:
@@ -216,42 +248,99 @@ def _back_points(box: Box, to: Box, i: int) -> tuple[tuple[int, int], ...]:
     side low down; one within a column (or to itself) loops out to the right and back."""
     lift = 10 + 9 * i
     if to.x < box.x:
-        x0, y0 = box.x, box.y + BOX_H - lift
-        x1, y1 = to.x + BOX_W + 2, to.y + BOX_H - lift
+        x0, y0 = box.x, box.y + box.h - lift
+        x1, y1 = to.x + BOX_W + 2, to.y + to.h - lift
         bend = max(50, (x0 - x1) // 2)
         return ((x0, y0), (x0 - bend, y0), (x1 + bend, y1), (x1, y1))
     x0, y0 = box.x + BOX_W, box.y + 12 + 6 * i
-    x1, y1 = to.x + BOX_W + 2, to.y + BOX_H - lift
+    x1, y1 = to.x + BOX_W + 2, to.y + to.h - lift
     reach = 50 + 12 * i + abs(y1 - y0) // 6
     return ((x0, y0), (x0 + reach, y0 - 10), (x1 + reach, y1 + 10), (x1, y1))
 
 
-def _edge(points: tuple[tuple[int, int], ...], label: str, missing: bool, at: float) -> str:
-    """A cubic curve through ``points``, labelled a fraction ``at`` of the way along."""
+def _edge(points: tuple[tuple[int, int], ...], missing: bool) -> str:
+    """A cubic curve through ``points``."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
+    return _edge_path(f"M{x0} {y0} C{x1} {y1} {x2} {y2} {x3} {y3}", missing)
+
+
+def _label_at(points: tuple[tuple[int, int], ...], at: float, label: str) -> EdgeLabel:
+    """A label centred a fraction ``at`` of the way along the curve through ``points``."""
     (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
     u = 1 - at
     lx = round(u**3 * x0 + 3 * u * u * at * x1 + 3 * u * at * at * x2 + at**3 * x3)
     ly = round(u**3 * y0 + 3 * u * u * at * y1 + 3 * u * at * at * y2 + at**3 * y3)
-    d = f"M{x0} {y0} C{x1} {y1} {x2} {y2} {x3} {y3}"
-    return _edge_path(d, label, lx, ly, missing)
+    return EdgeLabel(label, lx, ly - 4, "middle")
 
 
-def _edge_path(d: str, label: str, lx: int, ly: int, missing: bool) -> str:
+def _edge_path(d: str, missing: bool) -> str:
     style = (
         'stroke="#D55E00" stroke-dasharray="6 3" marker-end="url(#diagram-arrow-missing)"'
         if missing
         else 'stroke="#444" marker-end="url(#diagram-arrow)"'
     )
-    path = (
+    return (
         f'<path class="edge{" missing" if missing else ""}" d="{d}" fill="none" '
         f'stroke-width="1.5" stroke-linejoin="round" {style}/>'
     )
-    text = (
-        f'<text class="edge-label" x="{lx}" y="{ly - 3}" text-anchor="middle" font-size="11" '
-        f'paint-order="stroke" stroke="#fff" stroke-width="4" fill="#222">'
-        f"{escape(_fit(label, 16))}</text>"
+
+
+Rect = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _label_rect(label: EdgeLabel, text: str, dx: int, dy: int) -> Rect:
+    """Where ``text`` will be, estimated generously: wide characters 1 em, others 0.72 em,
+    and the font's full ascent and descent (CJK fonts are tall)."""
+    width = sum(
+        LABEL_SIZE if unicodedata.east_asian_width(char) in "WF" else LABEL_SIZE * 0.72
+        for char in text
     )
-    return path + text
+    left = label.x + dx - (width / 2 if label.anchor == "middle" else 0)
+    baseline = label.y + dy
+    return (
+        left - 3,
+        baseline - LABEL_SIZE * 1.2 - 1,
+        left + width + 3,
+        baseline + LABEL_SIZE * 0.35,
+    )
+
+
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+# Places a label may move to, nearest first: up and down, then sideways as well.
+NUDGES = [(0, 0)] + [
+    (dx, dy)
+    for step in range(1, 9)
+    for dx in (0, 24 * (step // 3), -24 * (step // 3))
+    for dy in (-6 * step, 6 * step)
+]
+
+
+def _place_labels(labels: list[EdgeLabel], boxes: dict[str, Box]) -> list[str]:
+    """Each label at the first of its :data:`NUDGES` clear of the labels placed before it
+    and of every box; the first labels (edges ahead, in reading order) rarely move."""
+    taken: list[Rect] = [(b.x - 1, b.y - 1, b.x + BOX_W + 1, b.y + b.h + 1) for b in boxes.values()]
+    parts = []
+    for label in labels:
+        text = _fit(label.text, 16)
+        dx, dy = next(
+            (
+                (dx, dy)
+                for dx, dy in NUDGES
+                if not any(_overlaps(_label_rect(label, text, dx, dy), r) for r in taken)
+            ),
+            (0, 0),
+        )
+        taken.append(_label_rect(label, text, dx, dy))
+        parts.append(
+            f'<text class="edge-label" x="{label.x + dx}" y="{label.y + dy}" '
+            f'text-anchor="{label.anchor}" font-size="{LABEL_SIZE}" paint-order="stroke" '
+            f'stroke="#fff" stroke-width="4" stroke-linejoin="round" fill="#222">'
+            f"{escape(text)}</text>"
+        )
+    return parts
 
 
 def _box(box: Box, language: str, labels: Labels) -> str:
@@ -270,30 +359,31 @@ def _box(box: Box, language: str, labels: Labels) -> str:
     parts = [
         f"<g id={quoteattr(anchor)} class={quoteattr(classes)}>",
         f"<title>{escape(box.id)}</title>",
-        f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{BOX_H}" rx="10" '
+        f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{box.h}" rx="10" '
         f'fill="{fill}" stroke="{colour}" stroke-width="{width}"{dashes}/>',
     ]
     if exit_node:  # a second, inner border: exits stand out without relying on colour
         parts.append(
-            f'<rect x="{box.x + 4}" y="{box.y + 4}" width="{BOX_W - 8}" height="{BOX_H - 8}" '
+            f'<rect x="{box.x + 4}" y="{box.y + 4}" width="{BOX_W - 8}" height="{box.h - 8}" '
             f'rx="7" fill="none" stroke="#009E73" stroke-width="1"/>'
         )
     if box.warnings:
         parts.append(
-            f'<rect x="{box.x}" y="{box.y + 10}" width="5" height="{BOX_H - 20}" fill="{colour}"/>'
+            f'<rect x="{box.x}" y="{box.y + 10}" width="5" height="{box.h - 20}" fill="{colour}"/>'
         )
     x = box.x + 12
-    parts.append(_text(x, box.y + 19, _fit(box.id, BOLD_UNITS), "node-id", weight="700"))
+    parts.append(_text(x, box.y + 21, _fit(box.id, BOLD_UNITS), "node-id", "700", ID_SIZE))
     if node is None:
-        parts.append(_text(x, box.y + 38, f"? {labels.missing}", "node-kind"))
+        parts.append(_text(x, box.y + 41, f"? {labels.missing}", "node-kind"))
     else:
-        parts.append(_text(x, box.y + 38, _fit(_kind_line(node, labels), TEXT_UNITS), "node-kind"))
+        parts.append(_text(x, box.y + 41, _fit(_kind_line(node, labels), TEXT_UNITS), "node-kind"))
         prompt = _prompt_line(node.raw.get("prompt"), language)
         if prompt:
-            parts.append(_text(x, box.y + 56, _fit(prompt, TEXT_UNITS), "node-prompt"))
+            parts.append(_text(x, box.y + 60, _fit(prompt, TEXT_UNITS), "node-prompt"))
     if box.warnings:
         marker = "⚠ " + " · ".join(labels.markers[w] for w in box.warnings)
-        parts.append(_text(x, box.y + 75, _fit(marker, BOLD_UNITS), "node-warning", "700"))
+        y = box.y + max(80, box.h - 10)
+        parts.append(_text(x, y, _fit(marker, BOLD_UNITS), "node-warning", "700", LABEL_SIZE))
     parts.append("</g>")
     return "".join(parts)
 
@@ -341,9 +431,10 @@ def _fit(text: str, units: int) -> str:
     return text
 
 
-def _text(x: int, y: int, text: str, css: str, weight: str = "400") -> str:
+def _text(x: int, y: int, text: str, css: str, weight: str = "400", size: int = TEXT_SIZE) -> str:
     return (
-        f'<text class="{css}" x="{x}" y="{y}" font-weight="{weight}" fill="#111">'
+        f'<text class="{css}" x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" '
+        'fill="#111">'
         f"{escape(text)}</text>"
     )
 
@@ -358,5 +449,5 @@ def _line(x0: int, y0: int, x1: int, y1: int, colour: str, dash: str) -> str:
 def empty_svg(labels: Labels, message: str) -> str:
     """An SVG with no diagram, saying why."""
     return (
-        svg_open(480, 60, labels, 0) + _text(16, 34, _fit(message, 76), "diagram-empty") + "</svg>"
+        svg_open(560, 60, labels, 0) + _text(16, 34, _fit(message, 76), "diagram-empty") + "</svg>"
     )

@@ -25,8 +25,10 @@ from ivr.menus.validate import (
     MenuProblem,
     ParsedMenu,
     parse_menu,
+    too_large,
 )
 from ivr.menus.versions import known_station_codes, published_version
+from ivr.menus.wording import N_
 from ivr.menus.yaml_source import YamlInvalid, dump_yaml, load_yaml
 from models import MenuStatus, MenuVersion, Station, User, utcnow
 
@@ -193,10 +195,9 @@ def rollback(
 def _check_storable(text: str) -> None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_DOCUMENT_BYTES:
-        message = f"document too large: {size} bytes (at most {MAX_DOCUMENT_BYTES})"
-        raise MenuInvalid([MenuProblem("(document)", message)])
+        raise MenuInvalid([MenuProblem("(document)", too_large(size))])
     if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
-        raise MenuInvalid([MenuProblem("(document)", "the text holds invalid characters")])
+        raise MenuInvalid([MenuProblem("(document)", N_("文本里有无效的字符"))])
 
 
 def _store(

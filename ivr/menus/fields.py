@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ivr.menus.document import Prompt
+from ivr.menus.wording import N_, Text
 
 MAX_PROBLEMS = 100
 MAX_SAY_CHARS = 4096  # Twilio's limit for the text of one <Say>
@@ -36,7 +37,7 @@ class MenuProblem:
     """One thing wrong with a menu: where (a dotted path such as ``nodes.main.next``) and what."""
 
     path: str
-    message: str
+    message: str | Text  # a Text renders in the language of whoever reads it
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -51,7 +52,7 @@ class Problems:
         self.items: list[MenuProblem] = list(items or [])
         self.limit = limit
 
-    def add(self, path: str, message: str) -> None:
+    def add(self, path: str, message: str | Text) -> None:
         if len(self.items) >= self.limit:
             raise TooManyProblems
         self.items.append(MenuProblem(path, message))
@@ -66,7 +67,7 @@ class Context:
     graph_complete: bool = True  # False once any edge is missing or broken
     known_prompts: frozenset[str] | None = None  # the station's library; None: not checked
 
-    def error(self, path: str, message: str) -> None:
+    def error(self, path: str, message: str | Text) -> None:
         self.problems.add(path, message)
 
 
@@ -97,55 +98,62 @@ def key_text(key: object) -> str:
     return text if len(text) <= SHOWN_TEXT_CHARS else text[: SHOWN_TEXT_CHARS - 1] + "…"
 
 
-def describe(value: object) -> str:
+def describe(value: object) -> Text:
     """What a wrong value is, after "got"."""
     if value is None:
-        return "nothing (null)"
+        return N_("空值（null）")
     if isinstance(value, bool):
-        return f"the boolean {key_text(value)}"
+        return N_("布尔值 %(value)s", value=key_text(value))
     if isinstance(value, int | float):
-        return f"the number {key_text(value)}"
+        return N_("数字 %(value)s", value=key_text(value))
     if isinstance(value, str):
-        return f"the text {show(value)}"
+        return N_("文字 %(value)s", value=show(value))
     if isinstance(value, dict):
-        return "a mapping"
+        return N_("一个映射")
     if isinstance(value, list):
-        return "a list"
-    return f"a value of type {type(value).__name__}"
+        return N_("一个列表")
+    return N_("%(type)s 类型的值", type=type(value).__name__)
 
 
-def describe_text(value: object) -> str:
+def describe_text(value: object) -> Text:
     """Like :func:`describe`, where text was expected."""
     if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off as booleans: `no` is not Norwegian
-        return f"{describe(value)} (quote it if you meant text)"
+        return N_("%(value)s（如果指的是文字，请加引号）", value=describe(value))
     return describe(value)
 
 
+def expected(what: Text, got: Text) -> Text:
+    return N_("应为%(what)s，实际是%(got)s", what=what, got=got)
+
+
 def unknown_fields(
-    ctx: Context, path: str, mapping: dict, allowed: tuple[str, ...], what: str
+    ctx: Context, path: str, mapping: dict, allowed: tuple[str, ...], what: Text
 ) -> None:
     for key in mapping:
         if not (isinstance(key, str) and key in allowed):
             name = key_text(key)
-            ctx.error(
-                join(path, name),
-                f"unknown field '{name}' for {what} (allowed: {', '.join(allowed)})",
+            message = N_(
+                "%(what)s不能有字段 '%(name)s'（可用：%(allowed)s）",
+                name=name,
+                what=what,
+                allowed=", ".join(allowed),
             )
+            ctx.error(join(path, name), message)
 
 
-def text_value(ctx: Context, path: str, value: object, what: str) -> str | None:
+def text_value(ctx: Context, path: str, value: object, what: Text) -> str | None:
     if isinstance(value, str):
         return value
-    ctx.error(path, f"expected {what}, got {describe_text(value)}")
+    ctx.error(path, expected(what, describe_text(value)))
     return None
 
 
 def pattern_value(
-    ctx: Context, path: str, value: object, pattern: re.Pattern[str], what: str
+    ctx: Context, path: str, value: object, pattern: re.Pattern[str], what: Text
 ) -> str | None:
     if isinstance(value, str) and pattern.fullmatch(value):
         return value
-    ctx.error(path, f"expected {what}, got {describe_text(value)}")
+    ctx.error(path, expected(what, describe_text(value)))
     return None
 
 
@@ -153,25 +161,39 @@ def int_between(low: int, high: int) -> Reader:
     def read(ctx: Context, path: str, value: object) -> int | None:
         # bool is an int to Python, but `repeat: yes` is a mistake, not a 1
         if not isinstance(value, int) or isinstance(value, bool):
-            ctx.error(path, f"expected a whole number from {low} to {high}, got {describe(value)}")
+            what = N_("%(low)d 到 %(high)d 之间的整数", low=low, high=high)
+            ctx.error(path, expected(what, describe(value)))
             return None
         if not low <= value <= high:
-            ctx.error(path, f"must be from {low} to {high}, got {key_text(value)}")
+            message = N_(
+                "须在 %(low)d 到 %(high)d 之间，实际是 %(value)s",
+                low=low,
+                high=high,
+                value=key_text(value),
+            )
+            ctx.error(path, message)
             return None
         return value
 
     return read
 
 
-def one_of(choices: tuple[str, ...], what: str) -> Reader:
+def one_of(choices: tuple[str, ...], what: Text) -> Reader:
     def read(ctx: Context, path: str, value: object) -> str | None:
         if isinstance(value, str) and value in choices:
             return value
-        expected = ", ".join(choices)
+        names = ", ".join(choices)
         if isinstance(value, str):
-            ctx.error(path, f"unknown {what} {show(value)} (expected one of: {expected})")
+            message = N_(
+                "未知的%(what)s %(value)s（应为其中之一：%(choices)s）",
+                what=what,
+                value=show(value),
+                choices=names,
+            )
+            ctx.error(path, message)
         else:
-            ctx.error(path, f"expected a {what} ({expected}), got {describe_text(value)}")
+            one = N_("%(what)s（%(choices)s）", what=what, choices=names)
+            ctx.error(path, expected(one, describe_text(value)))
         return None
 
     return read
@@ -181,64 +203,67 @@ def node_ref(ctx: Context, path: str, value: object) -> str | None:
     """A node id naming an existing node; an unknown one is returned too, but marked."""
     if not isinstance(value, str):
         ctx.graph_complete = False
-        ctx.error(path, f"expected a node id, got {describe_text(value)}")
+        ctx.error(path, expected(N_("节点编号"), describe_text(value)))
         return None
     if ctx.node_ids is not None and value not in ctx.node_ids:
         ctx.graph_complete = False
-        ctx.error(path, f"unknown node {show(value)}")
+        ctx.error(path, N_("没有这个节点：%(node)s", node=show(value)))
     return value
 
 
 def tag_code(ctx: Context, path: str, value: object) -> str | None:
-    what = "a tag code (lowercase letters, digits, '_' or '-')"
+    what = N_("标签代码（小写字母、数字、'_' 或 '-'）")
     return pattern_value(ctx, path, value, TAG, what)
 
 
 def tag_list(ctx: Context, path: str, value: object) -> tuple[str, ...] | None:
     if not isinstance(value, list):
-        ctx.error(path, f"expected a list of tag codes, got {describe(value)}")
+        ctx.error(path, expected(N_("标签代码的列表"), describe(value)))
         return None
     if len(value) > MAX_TAGS:
-        ctx.error(path, f"too many tags: {len(value)} (at most {MAX_TAGS})")
+        ctx.error(path, N_("标签太多：%(n)d 个（最多 %(max)d 个）", n=len(value), max=MAX_TAGS))
         return None
     tags: list[str] = []
     for i, item in enumerate(value):
         tag = tag_code(ctx, join(path, str(i)), item)
         if tag is not None and tag in tags:
-            ctx.error(join(path, str(i)), f"tag {show(tag)} listed twice")
+            ctx.error(join(path, str(i)), N_("标签 %(tag)s 重复了", tag=show(tag)))
         elif tag is not None:
             tags.append(tag)
     return tuple(tags)
 
 
 def station_code(ctx: Context, path: str, value: object) -> str | None:
-    what = "a station code (lowercase letters, digits and '-')"
+    what = N_("社工站编码（小写字母、数字和 '-'）")
     code = pattern_value(ctx, path, value, STATION, what)
     if code is not None and ctx.known_stations is not None and code not in ctx.known_stations:
-        ctx.error(path, f"transfer to unknown station {show(code)}")
+        ctx.error(path, N_("转到的社工站不存在：%(code)s", code=show(code)))
     return code
 
 
 def prompt_map(ctx: Context, path: str, value: object) -> dict[str, Prompt] | None:
     """Prompts by language: one for every offered language, and none for any other."""
     if not isinstance(value, dict):
-        ctx.error(path, f"expected a mapping of language → prompt, got {describe(value)}")
+        ctx.error(path, expected(N_("语言 → 提示语的映射"), describe(value)))
         return None
     prompts: dict[str, Prompt] = {}
     for key, entry in value.items():
         language = key_text(key)
         if ctx.languages is not None and key not in ctx.languages:
-            ctx.error(
-                join(path, language), f"language {show(language)} is not offered in languages"
-            )
+            ctx.error(join(path, language), not_offered(language))
             continue
         prompt = prompt_entry(ctx, join(path, language), entry)
         if prompt is not None and isinstance(key, str):
             prompts[key] = prompt
     for language in ctx.languages or ():
         if language not in value:
-            ctx.error(path, f"missing prompt for language {show(language)} (offered in languages)")
+            what = show(language)
+            ctx.error(path, N_("缺少语言 %(lang)s 的提示语（languages 提供了这种语言）", lang=what))
     return prompts
+
+
+def not_offered(language: str) -> Text:
+    return N_("languages 没有提供语言 %(lang)s", lang=show(language))
 
 
 def prompt_entry(ctx: Context, path: str, value: object) -> Prompt | None:
@@ -247,10 +272,10 @@ def prompt_entry(ctx: Context, path: str, value: object) -> Prompt | None:
         say = say_text(ctx, path, value)
         return Prompt(say=say) if say is not None else None
     if not isinstance(value, dict):
-        what = "text, or a mapping with 'say' or 'play'"
-        ctx.error(path, f"expected {what}, got {describe(value)}")
+        what = N_("文字，或含 'say' 或 'play' 的映射")
+        ctx.error(path, expected(what, describe(value)))
         return None
-    unknown_fields(ctx, path, value, PROMPT_FIELDS, "a prompt")
+    unknown_fields(ctx, path, value, PROMPT_FIELDS, N_("提示语条目"))
     readers: dict[str, Reader] = {"say": say_text, "play": play_source, "voice": voice_name}
     parts = {
         name: read(ctx, join(path, name), value[name])
@@ -258,7 +283,7 @@ def prompt_entry(ctx: Context, path: str, value: object) -> Prompt | None:
         if name in value
     }
     if ("say" in value) == ("play" in value):
-        ctx.error(path, "needs exactly one of 'say' or 'play'")
+        ctx.error(path, N_("'say' 和 'play' 须有且只有一个"))
         return None
     if None in parts.values():
         return None
@@ -266,14 +291,14 @@ def prompt_entry(ctx: Context, path: str, value: object) -> Prompt | None:
 
 
 def say_text(ctx: Context, path: str, value: object) -> str | None:
-    text = text_value(ctx, path, value, "text to say")
+    text = text_value(ctx, path, value, N_("要朗读的文字"))
     if text is None:
         return None
     if not text.strip():
-        ctx.error(path, "empty text")
+        ctx.error(path, N_("文字是空的"))
         return None
     if len(text) > MAX_SAY_CHARS:
-        ctx.error(path, f"too long: {len(text)} characters (at most {MAX_SAY_CHARS})")
+        ctx.error(path, N_("太长：%(n)d 个字（最多 %(max)d 个）", n=len(text), max=MAX_SAY_CHARS))
         return None
     return text
 
@@ -281,19 +306,21 @@ def say_text(ctx: Context, path: str, value: object) -> str | None:
 def play_source(ctx: Context, path: str, value: object) -> str | None:
     """A file in the station's prompt library, by name. Never a URL: a library file was
     checked, converted and stored by us; a URL would play whatever its host serves."""
-    what = "a prompt file name (letters, digits, '_', '-', '.')"
+    what = N_("录音文件名（字母、数字、'_'、'-'、'.'）")
     if isinstance(value, str) and "://" in value:
-        ctx.error(
-            path,
-            f"{show(value)} is a URL; play only plays files of the station's prompt "
-            "library: upload the recording there and name it here",
+        message = N_(
+            "%(value)s 是网址；play 只播放本站录音库里的文件："
+            "请先把录音上传到录音库，再在这里写它的名字",
+            value=show(value),
         )
+        ctx.error(path, message)
         return None
     name = pattern_value(ctx, path, value, PLAY_FILE, what)
     if name is not None and ctx.known_prompts is not None and name not in ctx.known_prompts:
-        ctx.error(path, f"no prompt {show(name)} in the station's prompt library")
+        ctx.error(path, N_("本站录音库里没有录音 %(name)s", name=show(name)))
     return name
 
 
 def voice_name(ctx: Context, path: str, value: object) -> str | None:
-    return pattern_value(ctx, path, value, VOICE_NAME, "a Twilio voice name like 'Polly.Joanna'")
+    what = N_("Twilio 声音名称，如 'Polly.Joanna'")
+    return pattern_value(ctx, path, value, VOICE_NAME, what)

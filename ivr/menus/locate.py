@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ivr.menus.fields import MenuProblem
+from ivr.menus.wording import Text
 from ivr.menus.yaml_source import MenuLoader
 
 # Syntax errors and repeated keys name their line in the message already.
@@ -26,7 +27,7 @@ class LocatedProblem:
     path: str
     node: str | None  # the node id when the path is inside ``nodes``
     field: str  # the path within the node ("" for the node itself), else the whole path
-    message: str
+    message: str  # rendered in the reader's language
     line: int | None  # 1-based line in the YAML text, when known
 
     def as_dict(self) -> dict[str, object]:
@@ -43,7 +44,7 @@ def locate(text: str, problems: Iterable[MenuProblem]) -> list[LocatedProblem]:
         line = _line_in_message(problem.message)
         if line is None and root is not None:
             line = line_of(root, problem.path)
-        located.append(LocatedProblem(problem.path, node, field, problem.message, line))
+        located.append(LocatedProblem(problem.path, node, field, str(problem.message), line))
     return located
 
 
@@ -80,7 +81,10 @@ def _child(node: Node | None, part: str) -> tuple[Node | None, int | None]:
     return None, None
 
 
-def _line_in_message(message: str) -> int | None:
+def _line_in_message(message: str | Text) -> int | None:
+    if isinstance(message, Text):
+        line = message.param("line")
+        return line if isinstance(line, int) else None
     match = LINE_IN_MESSAGE.search(message)
     return int(match.group(1)) if match else None
 

@@ -106,7 +106,7 @@ class _Documents:
                 or not isinstance(languages, list)
                 or not all(isinstance(code, str) for code in languages)
             ):
-                message = "the station's current menu cannot be read as a menu document"
+                message = _l("这个站点现在的菜单无法作为菜单文档读取")
                 raise MenuInvalid([MenuProblem("(document)", message)])
             self._loaded[text] = data
         return self._loaded[text]  # shared: the merge functions never change their inputs
@@ -316,7 +316,8 @@ def _apply(
         except (TypeError, ValueError, RecursionError) as error:
             # A station's own draft of a shape the merge cannot follow fails that station
             # alone; the others' results stand.
-            result.problems = [f"(document): the station's menu cannot be merged ({error})"]
+            message = _l("这个站点的菜单无法合并（%(error)s）", error=str(error))
+            result.problems = [f"(document): {message}"]
             results.append(result)
             continue
         result.kept, result.conflicts, result.change = plan.kept, plan.conflicts, plan.change

@@ -72,15 +72,18 @@ from ivr.menus.fields import (
     TooManyProblems,
     describe,
     describe_text,
+    expected,
     join,
     key_text,
     node_ref,
+    not_offered,
     pattern_value,
     show,
     unknown_fields,
     voice_name,
 )
 from ivr.menus.node_fields import read_node
+from ivr.menus.wording import N_, Text
 from ivr.menus.yaml_source import YamlInvalid, load_yaml
 
 MAX_DOCUMENT_BYTES = 200_000
@@ -123,17 +126,21 @@ def parse_menu(
     ``known_prompts`` (the station's prompt library), a ``play`` file must be one of them.
     """
     if not isinstance(text, str):
-        raise MenuInvalid([MenuProblem("(document)", f"expected YAML text, got {describe(text)}")])
+        message = expected(N_("YAML 文本"), describe(text))
+        raise MenuInvalid([MenuProblem("(document)", message)])
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_DOCUMENT_BYTES:
-        message = f"document too large: {size} bytes (at most {MAX_DOCUMENT_BYTES})"
-        raise MenuInvalid([MenuProblem("(document)", message)])
+        raise MenuInvalid([MenuProblem("(document)", too_large(size))])
     try:
         loaded = load_yaml(text)
     except YamlInvalid as error:
         raise MenuInvalid([MenuProblem(error.problem.path, error.problem.message)]) from None
     duplicates = [MenuProblem(p.path, p.message) for p in loaded.duplicates]
     return _validate(loaded.data, known_stations, duplicates, known_prompts)
+
+
+def too_large(size: int) -> Text:
+    return N_("文档太大：%(size)d 字节（最多 %(max)d）", size=size, max=MAX_DOCUMENT_BYTES)
 
 
 def validate_document(
@@ -161,7 +168,7 @@ def _validate(
         if menu is not None and ctx.graph_complete:
             _check_graph(problems, menu, warnings)
     except TooManyProblems:
-        message = f"too many problems: stopped after the first {MAX_PROBLEMS}"
+        message = N_("问题太多：只列出前 %(n)d 个", n=MAX_PROBLEMS)
         problems.items.append(MenuProblem("(document)", message))
     if problems.items or menu is None:
         raise MenuInvalid(problems.items)
@@ -176,21 +183,23 @@ def _read_document(
 ) -> tuple[Menu | None, Context]:
     ctx = Context(problems, None, None, stations, graph_complete=False, known_prompts=prompts)
     if data is None:
-        problems.add("(document)", "the document is empty")
+        problems.add("(document)", N_("文档是空的"))
         return None, ctx
     if not isinstance(data, dict):
-        what = "a mapping with start, languages and nodes"
-        problems.add("(document)", f"expected {what}, got {describe(data)}")
+        what = N_("含 start、languages 和 nodes 的映射")
+        problems.add("(document)", expected(what, describe(data)))
         return None, ctx
     for key in data:
         if key not in TOP_FIELDS:
             name = key_text(key)
-            problems.add(
-                name, f"unknown top-level field {show(name)} (allowed: {', '.join(TOP_FIELDS)})"
+            allowed = ", ".join(TOP_FIELDS)
+            message = N_(
+                "未知的顶层字段 %(name)s（可用：%(allowed)s）", name=show(name), allowed=allowed
             )
+            problems.add(name, message)
     for name in REQUIRED_TOP_FIELDS:
         if name not in data:
-            problems.add(name, "required")
+            problems.add(name, N_("必须填写"))
     ctx.languages = _languages(problems, data["languages"]) if "languages" in data else None
     ctx.node_ids = _node_ids(problems, data["nodes"]) if "nodes" in data else None
     ctx.graph_complete = True
@@ -205,25 +214,25 @@ def _read_document(
 def _languages(problems: Problems, value: object) -> tuple[str, ...] | None:
     """The offered languages, or None if any is wrong (so prompts are not checked against them)."""
     if not isinstance(value, list):
-        problems.add(
-            "languages", f"expected a list of language codes like [zh, en], got {describe(value)}"
-        )
+        what = N_("语言代码的列表，如 [zh, en]")
+        problems.add("languages", expected(what, describe(value)))
         return None
     if not value:
-        problems.add("languages", "needs at least one language")
+        problems.add("languages", N_("至少需要一种语言"))
         return None
     if len(value) > MAX_LANGUAGES:
-        problems.add("languages", f"too many languages: {len(value)} (at most {MAX_LANGUAGES})")
+        message = N_("语言太多：%(n)d 种（最多 %(max)d 种）", n=len(value), max=MAX_LANGUAGES)
+        problems.add("languages", message)
         return None
     ok = True
     for i, item in enumerate(value):
         path = f"languages.{i}"
         if not isinstance(item, str) or not LANGUAGE.fullmatch(item):
-            what = "a language code of 2 or 3 lowercase letters like 'zh'"
-            problems.add(path, f"expected {what}, got {describe_text(item)}")
+            what = N_("2 或 3 个小写字母的语言代码，如 'zh'")
+            problems.add(path, expected(what, describe_text(item)))
             ok = False
         elif item in value[:i]:
-            problems.add(path, f"language {show(item)} listed twice")
+            problems.add(path, N_("语言 %(lang)s 重复了", lang=show(item)))
             ok = False
     return tuple(value) if ok else None
 
@@ -231,23 +240,25 @@ def _languages(problems: Problems, value: object) -> tuple[str, ...] | None:
 def _node_ids(problems: Problems, value: object) -> frozenset[str] | None:
     """The valid ids of ``nodes``, or None if ``nodes`` is unusable as a whole."""
     if not isinstance(value, dict):
-        problems.add("nodes", f"expected a mapping of node id → node, got {describe(value)}")
+        problems.add("nodes", expected(N_("节点编号 → 节点的映射"), describe(value)))
         return None
     if not value:
-        problems.add("nodes", "needs at least one node")
+        problems.add("nodes", N_("至少需要一个节点"))
         return None
     if len(value) > MAX_NODES:
-        problems.add("nodes", f"too many nodes: {len(value)} (at most {MAX_NODES})")
+        message = N_("节点太多：%(n)d 个（最多 %(max)d 个）", n=len(value), max=MAX_NODES)
+        problems.add("nodes", message)
         return None
     ids = set()
     for key in value:
         if isinstance(key, str) and NODE_ID.fullmatch(key):
             ids.add(key)
         else:
-            rule = "a letter, then up to 63 letters, digits, '_' or '-'"
-            problems.add(
-                join("nodes", key_text(key)), f"invalid node id {show(key_text(key))}: use {rule}"
+            message = N_(
+                "节点编号 %(id)s 不可用：须以字母开头，后面最多 63 个字母、数字、'_' 或 '-'",
+                id=show(key_text(key)),
             )
+            problems.add(join("nodes", key_text(key)), message)
     return frozenset(ids)
 
 
@@ -265,13 +276,13 @@ def _nodes(ctx: Context, value: object) -> dict[str, AnyNode] | None:
 
 def _voices(ctx: Context, value: object) -> dict[str, Voice] | None:
     if not isinstance(value, dict):
-        ctx.error("voices", f"expected a mapping of language → voice, got {describe(value)}")
+        ctx.error("voices", expected(N_("语言 → 声音的映射"), describe(value)))
         return None
     voices: dict[str, Voice] = {}
     for key, entry in value.items():
         path = join("voices", key_text(key))
         if ctx.languages is not None and key not in ctx.languages:
-            ctx.error(path, f"language {show(key_text(key))} is not offered in languages")
+            ctx.error(path, not_offered(key_text(key)))
         elif (voice := _voice(ctx, path, entry)) is not None and isinstance(key, str):
             voices[key] = voice
     return voices
@@ -279,16 +290,16 @@ def _voices(ctx: Context, value: object) -> dict[str, Voice] | None:
 
 def _voice(ctx: Context, path: str, value: object) -> Voice | None:
     if not isinstance(value, dict):
-        ctx.error(path, f"expected a mapping with 'language' and 'voice', got {describe(value)}")
+        ctx.error(path, expected(N_("含 'language' 和 'voice' 的映射"), describe(value)))
         return None
     fields = ("language", "voice")
-    unknown_fields(ctx, path, value, fields, "a voice")
+    unknown_fields(ctx, path, value, fields, N_("声音设置条目"))
     for name in fields:
         if name not in value:
-            ctx.error(join(path, name), "required for a voice")
+            ctx.error(join(path, name), N_("声音设置必须有这一项"))
     language = voice = None
     if "language" in value:
-        what = "a Twilio language like 'cmn-CN'"
+        what = N_("Twilio 语言代码，如 'cmn-CN'")
         language = pattern_value(ctx, join(path, "language"), value["language"], SAY_LANGUAGE, what)
     if "voice" in value:
         voice = voice_name(ctx, join(path, "voice"), value["voice"])
@@ -299,24 +310,22 @@ def _check_graph(problems: Problems, menu: Menu, warnings: list[MenuProblem]) ->
     """Endless loops are errors; unreachable nodes, warnings. Needs every edge to be sound."""
     looping: set[str] = set()
     for cycle in graph.automatic_cycles(menu):
-        problems.add(
-            join("nodes", cycle[0]), f"endless loop without input: {_arrows(cycle + cycle[:1])}"
-        )
+        message = N_("不需按键就无限循环：%(path)s", path=_arrows(cycle + cycle[:1]))
+        problems.add(join("nodes", cycle[0]), message)
         looping.update(cycle)
     for cycle in graph.automatic_cycles(menu, UNANSWERED_KINDS):
         if any(menu.nodes[node_id].kind == "forward" for node_id in cycle):
-            message = (
-                f"endless loop without input when nobody answers: {_arrows(cycle + cycle[:1])}"
-            )
+            path = _arrows(cycle + cycle[:1])
+            message = N_("无人接听时不需按键就无限循环：%(path)s", path=path)
             problems.add(join("nodes", cycle[0]), message)
             looping.update(cycle)
     trapped = graph.nodes_without_exit(menu)
     for node_id in trapped:
         if node_id not in looping:
             path = graph.loop_path(menu, node_id, set(trapped))
-            problems.add(join("nodes", node_id), f"loop with no exit: {_arrows(path)}")
+            problems.add(join("nodes", node_id), N_("没有出口的循环：%(path)s", path=_arrows(path)))
     for node_id in graph.unreachable(menu):
-        message = f"unreachable: no path from start {show(menu.start)} leads here"
+        message = N_("无法到达：从开始节点 %(start)s 没有路通到这里", start=show(menu.start))
         warnings.append(MenuProblem(join("nodes", node_id), message))
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ivr.menus.wording import N_, Text
+
 MERGE_TAG = "tag:yaml.org,2002:merge"
 SHOWN_KEY_CHARS = 40
 # A menu of 500 nodes is a few thousand values; aliases may not make one much larger.
@@ -24,7 +26,7 @@ class SourceProblem:
     """A problem in the text itself. ``path`` is the dotted path of the mapping concerned."""
 
     path: str
-    message: str
+    message: Text
 
 
 class YamlInvalid(Exception):
@@ -70,21 +72,22 @@ def load_yaml(text: str) -> Loaded:
             return Loaded(None, [])
         if _expanded_size(root, {}, set()) > MAX_EXPANDED_VALUES:
             # Aliases of aliases ("billion laughs"): small text, endless data to walk.
-            message = f"invalid YAML: aliases expand to more than {MAX_EXPANDED_VALUES} values"
+            message = N_("YAML 无效：别名展开后超过 %(n)d 个值", n=MAX_EXPANDED_VALUES)
             raise YamlInvalid(SourceProblem("(document)", message))
         duplicates = _duplicates(loader, root)
         return Loaded(loader.construct_document(root), duplicates)
     except yaml.MarkedYAMLError as error:
         raise YamlInvalid(SourceProblem("(document)", _marked_message(error))) from None
     except yaml.YAMLError as error:  # e.g. a reader error: a character YAML does not allow
-        raise YamlInvalid(SourceProblem("(document)", f"invalid YAML: {error}")) from None
+        message = N_("YAML 无效：%(error)s", error=str(error))
+        raise YamlInvalid(SourceProblem("(document)", message)) from None
     except RecursionError:
-        message = "invalid YAML: lists or mappings nested too deeply"
+        message = N_("YAML 无效：列表或映射嵌套太深")
         raise YamlInvalid(SourceProblem("(document)", message)) from None
     except (ValueError, TypeError, OverflowError) as error:
         # Constructors raise these for values YAML's patterns accept but Python does not,
         # e.g. the date 2022-13-45 or an integer too long to convert.
-        message = f"invalid YAML value: {error}"
+        message = N_("YAML 里的值无效：%(error)s", error=str(error))
         raise YamlInvalid(SourceProblem("(document)", message)) from None
     finally:
         if loader is not None:
@@ -118,17 +121,50 @@ def _expanded_size(node: Node, sizes: dict[int, int], path: set[int]) -> int:
     return size
 
 
-def _marked_message(error: yaml.MarkedYAMLError) -> str:
-    where = _where(error.problem_mark)
-    problem = error.problem or "invalid YAML"
-    message = f"YAML syntax error{where}: {problem}"
-    if error.context:
-        message += f" ({error.context}{_where(error.context_mark)})"
-    return message
+# PyYAML's most common complaints, in the catalogue; any other is shown as PyYAML words it.
+PYYAML_PROBLEMS = {
+    "could not find expected ':'": N_("找不到应有的 ':'"),
+    "mapping values are not allowed here": N_("这里不能有映射的值（多了一个 ':'？）"),
+    "found character '\\t' that cannot start any token": N_("有制表符（Tab）：请用空格缩进"),
+    "expected <block end>, but found '<block mapping start>'": N_("缩进不一致"),
+    "found unexpected end of stream": N_("文本意外结束（引号没有配对？）"),
+    "while scanning for the next token": N_("读取下一个记号时"),
+    "while parsing a flow sequence": N_("读取 [...] 列表时"),
+    "while parsing a flow mapping": N_("读取 {...} 映射时"),
+    "while parsing a block mapping": N_("读取映射时"),
+    "while scanning a simple key": N_("读取一个键时"),
+    "while scanning a quoted scalar": N_("读取引号里的文字时"),
+}
 
 
-def _where(mark: yaml.Mark | None) -> str:
-    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+def _marked_message(error: yaml.MarkedYAMLError) -> Text:
+    problem = _pyyaml_words(error.problem) if error.problem else N_("YAML 无效")
+    mark = error.problem_mark
+    if mark is None:
+        message = N_("YAML 语法错误：%(problem)s", problem=problem)
+    else:
+        message = N_(
+            "YAML 语法错误（第%(line)d行，第%(column)d列）：%(problem)s",
+            line=mark.line + 1,
+            column=mark.column + 1,
+            problem=problem,
+        )
+    if not error.context:
+        return message
+    context, mark = _pyyaml_words(error.context), error.context_mark
+    if mark is None:
+        return N_("%(message)s（%(context)s）", message=message, context=context)
+    return N_(
+        "%(message)s（%(context)s，第%(context_line)d行，第%(context_column)d列）",
+        message=message,
+        context=context,
+        context_line=mark.line + 1,
+        context_column=mark.column + 1,
+    )
+
+
+def _pyyaml_words(text: str) -> Text | str:
+    return PYYAML_PROBLEMS.get(text, text)
 
 
 def _duplicates(loader: MenuLoader, root: Node) -> list[SourceProblem]:
@@ -164,8 +200,12 @@ def _repeated_keys(loader: MenuLoader, node: MappingNode, path: str) -> list[Sou
         key = _key_identity(loader, key_node)
         line = key_node.start_mark.line + 1
         if key in first_line:
-            text = _key_text(key_node)
-            message = f"duplicate key '{text}' at line {line} (first at line {first_line[key]})"
+            message = N_(
+                "键 '%(key)s' 重复了：第%(line)d行（第一次在第%(first)d行）",
+                key=_key_text(key_node),
+                line=line,
+                first=first_line[key],
+            )
             problems.append(SourceProblem(path, message))
         else:
             first_line[key] = line

@@ -589,10 +589,17 @@
     timer = setTimeout(function () { check(); }, 400);
   }
 
+  // The tree is the source once it has been edited; until then, and in the YAML view, the
+  // text is (so that switching views keeps the author's layout and comments).
+  function treeIsSource() {
+    return view === "tree" && treeEdited && state !== null;
+  }
+
   function check() {
     clearTimeout(timer);
     var mine = ++seq;
-    var body = view === "tree" ? { document: state } : { yaml: textarea.value };
+    var fromTree = treeIsSource();
+    var body = fromTree ? { document: state } : { yaml: textarea.value };
     return fetch(data.validate_url, {
       method: "POST",
       credentials: "same-origin",
@@ -604,8 +611,8 @@
     }).then(function (answer) {
       if (mine !== seq) return null;
       result = answer;
-      if (view === "tree") textarea.value = answer.yaml;
-      else state = answer.document;
+      if (fromTree) textarea.value = answer.yaml;
+      else if (view === "yaml") state = answer.document;
       showProblems();
       return answer;
     }).catch(function () {
@@ -647,8 +654,9 @@
     // Enter in a tree field must not submit the form (it would save a draft).
     if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
   });
+  // What is on screen is what is saved: the tree's mapping, or the YAML text as typed.
   form.addEventListener("submit", function () {
-    documentField.value = view === "tree" && treeEdited && state ? JSON.stringify(state) : "";
+    documentField.value = treeIsSource() ? JSON.stringify(state) : "";
   });
 
   switcher.hidden = false;

@@ -36,7 +36,7 @@ def test_edit_in_the_tree_publish_and_roll_back(
     option = main.locator('input[data-field="options.1.next"]')
     option.fill("nowhere")
     expect(main.locator('.option-row[data-key="1"] > .field-error')).to_contain_text(
-        "unknown node 'nowhere'"
+        "没有这个节点：'nowhere'"
     )
     expect(main).to_have_class(re.compile(r"\bhas-errors\b"))
     expect(main.locator(".problem-count")).to_have_text("此节点有 1 个问题")
@@ -54,6 +54,8 @@ def test_edit_in_the_tree_publish_and_roll_back(
     assert "南洲街热线：要米面粮油请按1" in draft.document and draft.note == "改欢迎语"
 
     page.click("#publish")
+    expect(page.locator("#diff-title")).to_contain_text("线上：默认模板 → 将发布")
+    page.click("#confirm-publish")
     expect(page.locator(".flash.info")).to_contain_text("已发布第2版")
     first_live = published_version(fresh(db_session), station.id)
     assert first_live.version == 2 and first_live.document == draft.document
@@ -64,6 +66,8 @@ def test_edit_in_the_tree_publish_and_roll_back(
     )
     expect(page.locator("#validate-state")).to_have_text("检查通过")
     page.click("#publish")
+    expect(page.locator(".diff-lines tr.add")).to_contain_text("第二版欢迎语，请按1")
+    page.click("#confirm-publish")
     expect(page.locator(".flash.info")).to_contain_text("已发布第3版")
 
     # History: version 3 against version 2, lines marked; then back to version 2.
@@ -99,13 +103,13 @@ def test_the_yaml_view_shows_problems_with_lines_and_converts_back(
     line = broken.splitlines().index("    fallback: vm_nowhere") + 1
     textarea.fill(broken)
     problem = page.locator("#problems .problem-list.errors li")
-    expect(problem).to_contain_text("unknown node 'vm_nowhere'")
+    expect(problem).to_contain_text("没有这个节点：'vm_nowhere'")
     expect(problem).to_contain_text(f"第{line}行")
 
     # Back in the tree, the same error sits on the node's card.
     page.click("#view-switch button[data-view=tree]")
     fallback = page.locator('.node-card[data-node="main"] .field[data-field="fallback"]')
-    expect(fallback.locator(".field-error")).to_contain_text("unknown node 'vm_nowhere'")
+    expect(fallback.locator(".field-error")).to_contain_text("没有这个节点：'vm_nowhere'")
     expect(fallback.locator("input")).to_have_value("vm_nowhere")
 
 
@@ -119,6 +123,7 @@ def test_the_editor_and_history_fit_a_phone(admin_world, live_server, page, tmp_
     page.screenshot(path=str(tmp_path / "phone-editor.png"), full_page=True)
     assert page.evaluate(overflow) <= 0
     page.click("#publish")
+    page.click("#confirm-publish")
     expect(page.locator(".flash.info")).to_contain_text("已发布第1版")
     page.goto(f"{live_server}/admin/stations/{station.id}/menu/history")
     expect(page.locator("#version-1")).to_be_visible()

@@ -177,7 +177,7 @@ def test_a_station_lacking_a_translation_fails_unchanged_while_others_succeed(
     page = _notice(login("haizhu-admin"), [a, a2]).get_data(as_text=True)
     assert "已更新" in _row(page, a.code)
     failed = _row(page, a2.code)
-    assert "失败" in failed and "missing prompt for language &#39;yue&#39;" in failed
+    assert "失败" in failed and "缺少语言 &#39;yue&#39; 的提示语" in failed
     assert "已更新 <strong>1</strong>" in page and "失败 <strong>1</strong>" in page
     assert len(_versions(db_session, a)) == 1 and _versions(db_session, a2) == []
     audited = fresh(db_session).scalars(select(AuditLog.station_id)).all()
@@ -261,7 +261,7 @@ def test_an_override_pointing_at_a_node_the_template_removed_fails_that_station(
     )
     page = page.get_data(as_text=True)
     failed = _row(page, a.code)
-    assert "失败" in failed and "unknown node &#39;vm_policy&#39;" in failed
+    assert "失败" in failed and "没有这个节点：&#39;vm_policy&#39;" in failed
     assert [v.version for v in _versions(db_session, a)] == [1]
     assert "vm_policy" not in _latest_document(db_session, a2)["nodes"]
 
@@ -373,7 +373,7 @@ def test_a_template_version_is_saved_from_yaml_with_problems_shown(admin_world, 
     response = browser.post("/admin/bulk/templates", name="城市模板", document=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "nodes.main.fallback: unknown node &#39;vm_nowhere&#39;" in page
+    assert "nodes.main.fallback: 没有这个节点：&#39;vm_nowhere&#39;" in page
     assert "vm_nowhere" in page and "城市模板" in page  # what was typed is kept
     assert fresh(db_session).scalars(select(MenuTemplate)).all() == []
 
@@ -421,7 +421,7 @@ def test_work_starts_from_the_latest_draft_and_a_broken_one_fails_alone(
 
     page = _notice(login("haizhu-admin"), [a, a2], step="preview").get_data(as_text=True)
     assert "基于本站未发布的草稿" in _row(page, a2.code)
-    assert "cannot be read as a menu document" in _row(page, a.code)
+    assert "现在的菜单无法作为菜单文档读取" in _row(page, a.code)
 
     page = _notice(login("haizhu-admin"), [a, a2]).get_data(as_text=True)
     assert "失败" in _row(page, a.code) and "v3" in _row(page, a2.code)
@@ -459,3 +459,24 @@ def test_a_station_edit_between_templates_keeps_the_template_as_its_base(
     merged = yaml.safe_load(_versions(db_session, a)[-1].document)["nodes"]
     assert merged["main"]["prompt"]["zh"] == OWN_PROMPT  # the station's change survives
     assert merged["closed_notice"]["prompt"]["zh"] == "第二版：值班社工下班了。"
+
+
+def test_the_form_offers_drafts_by_default(admin_world, login):
+    page = login("haizhu-admin").get("/admin/bulk").get_data(as_text=True)
+    assert '<input type="radio" name="publish" value="0" checked>' in page
+    assert 'value="1" checked' not in page
+
+
+def test_a_run_in_which_every_station_fails_cannot_be_confirmed(admin_world, login, db_session):
+    a, a2 = admin_world["stations"]["a"], admin_world["stations"]["a2"]
+    a.languages = a2.languages = ["zh", "yue"]  # the notice has no Cantonese text
+    db_session.commit()
+    browser = login("haizhu-admin")
+    preview = _notice(browser, [a, a2], step="preview").get_data(as_text=True)
+    assert "失败 <strong>2</strong>" in preview
+    assert "每个站点都会失败" in preview and 'value="apply"' not in preview
+    refused = _notice(browser, [a, a2])  # posted anyway: the server refuses too
+    assert refused.status_code == 422
+    assert "每个站点都会失败，没有执行" in refused.get_data(as_text=True)
+    assert _versions(db_session, a) == [] and _versions(db_session, a2) == []
+    assert fresh(db_session).scalars(select(AuditLog)).all() == []

@@ -32,7 +32,7 @@ REWORDED = GOOD.replace("您好，留言请按1", "南洲街热线，留言请�
 
 # Each bad input from the issue, with the message the editor shows for it and the node.
 BAD = {
-    "invalid YAML": ("start: main\nlanguages: [zh\nnodes: {}\n", "YAML syntax error", None),
+    "invalid YAML": ("start: main\nlanguages: [zh\nnodes: {}\n", "YAML 语法错误", None),
     "loop with no exit": (
         GOOD.replace("1: record", "1: info")
         .replace("fallback: record", "fallback: main")
@@ -40,23 +40,23 @@ BAD = {
             "  record:",
             "  info:\n    kind: message\n    prompt: {zh: 说明}\n    next: main\n  record:",
         ),
-        "loop with no exit",
+        "没有出口的循环",
         "main",
     ),
     "key used twice": (
         GOOD.replace("1: record", "1: record\n      1: main"),
-        "duplicate key &#39;1&#39;",
+        "键 &#39;1&#39; 重复了",
         "main",
     ),
     "missing prompt": (
         GOOD.replace("languages: [zh]", "languages: [zh, en]"),
-        "missing prompt for language &#39;en&#39;",
+        "缺少语言 &#39;en&#39; 的提示语",
         "main",
     ),
     "unknown station": (
         GOOD.replace("1: record", "1: record\n      2: away")
         + "  away:\n    kind: transfer\n    station: atlantis\n",
-        "transfer to unknown station &#39;atlantis&#39;",
+        "转到的社工站不存在：&#39;atlantis&#39;",
         "away",
     ),
 }
@@ -84,9 +84,12 @@ def page_parts(response) -> tuple[int, str, dict]:
     )
 
 
-def save(browser, station, text: str, action: str = "draft", base: int = 0, note: str = ""):
+def save(browser, station, text: str, action: str = "draft", base: int = 0, note: str = "", **more):
+    """Post the editor's form; a publish comes confirmed, as from the review step."""
+    if action == "publish":
+        more.setdefault("confirmed", "1")
     return browser.post(
-        editor(station), yaml=text, action=action, base_version=str(base), note=note
+        editor(station), yaml=text, action=action, base_version=str(base), note=note, **more
     )
 
 
@@ -231,7 +234,7 @@ def test_validate_names_node_field_and_line(admin_world, login):
     (error,) = answer["errors"]
     assert error["path"] == "nodes.main.options.1"
     assert (error["node"], error["field"]) == ("main", "options.1")
-    assert "unknown node 'recrod'" in error["message"]
+    assert error["message"] == "没有这个节点：'recrod'"
     assert error["line"] == 8 and broken.splitlines()[7].strip() == "1: recrod"
     assert answer["document"]["nodes"]["main"]["options"] == {"1": "recrod"}
 
@@ -251,7 +254,7 @@ def test_validate_turns_the_tree_mapping_into_yaml(admin_world, login):
     assert answer["ok"] is True and answer["errors"] == []
     assert "  lost:\n    kind: hangup\n" in answer["yaml"]
     (warning,) = answer["warnings"]
-    assert warning["node"] == "lost" and "unreachable" in warning["message"]
+    assert warning["node"] == "lost" and "无法到达" in warning["message"]
     assert warning["line"] == answer["yaml"].splitlines().index("  lost:") + 1
 
 
@@ -398,3 +401,105 @@ def test_the_editor_speaks_english_too(admin_world, login):
     assert json.loads(labels)["addNode"] == "Add node"
     assert "Roll back to this version" not in browser.get(history(station)).get_data(as_text=True)
     assert "Version 1" in browser.get(history(station)).get_data(as_text=True)
+
+
+def test_publishing_first_shows_the_difference_from_the_live_version(
+    admin_world, login, db_session
+):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    save(browser, station, GOOD, action="publish")
+    review = save(browser, station, REWORDED, "publish", base=1, note="改欢迎语", confirmed="")
+    assert review.status_code == 200
+    page = review.get_data(as_text=True)
+    assert "确认发布" in page and "线上：第1版" in page
+    added = re.search(r'<tr class="add">.*?</tr>', page, re.S).group(0)
+    removed = re.search(r'<tr class="remove">.*?</tr>', page, re.S).group(0)
+    assert "南洲街热线，留言请按1" in added and "您好，留言请按1" in removed
+    assert [v.version for v in versions(db_session, station)] == [1]  # nothing stored yet
+    # The review carries the text, the base version and the note to the confirmation.
+    carried = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    assert html.unescape(carried["yaml"]) == REWORDED
+    assert (carried["base_version"], carried["note"]) == ("1", "改欢迎语")
+    assert carried["confirmed"] == "1"
+
+    back = browser.post(editor(station), **{**carried, "action": "edit"})
+    assert back.status_code == 200 and page_parts(back)[:2] == (1, REWORDED)
+    assert [v.version for v in versions(db_session, station)] == [1]
+
+    done = browser.post(editor(station), **{**carried, "action": "publish"})
+    assert "已发布第2版" in done.get_data(as_text=True)
+    live = published_version(fresh(db_session), station.id)
+    assert (live.version, live.document, live.note) == (2, REWORDED, "改欢迎语")
+
+
+def test_the_review_of_the_live_text_says_callers_would_hear_no_change(
+    admin_world, login, db_session
+):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    save(browser, station, GOOD, action="publish")
+    page = save(browser, station, GOOD, action="publish", base=1, confirmed="").get_data(
+        as_text=True
+    )
+    assert "发布不会改变他们听到的内容" in page and "两个版本的内容完全相同" in page
+
+
+def test_a_bad_menu_goes_back_to_the_editor_instead_of_the_review(admin_world, login, db_session):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    text = BAD["loop with no exit"][0]
+    response = save(browser, station, text, action="publish", confirmed="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "没有发布" in page and 'id="confirm-publish"' not in page
+    assert page_parts(response)[1] == text
+    assert versions(db_session, station) == []
+
+
+def test_after_publishing_a_draft_history_compares_with_the_previous_live_version(
+    admin_world, login, db_session
+):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    save(browser, station, GOOD, action="publish")  # version 1, live
+    save(browser, station, REWORDED, base=1)  # version 2, a draft
+    draft_diff = browser.get(history(station)).get_data(as_text=True)
+    assert "差异: 第1版 → 第2版" in draft_diff  # a draft against the live version
+    save(browser, station, REWORDED, action="publish", base=2)  # version 3: the draft's text
+    page = browser.get(history(station)).get_data(as_text=True)
+    assert "差异: 第1版 → 第3版" in page
+    assert "两个版本的内容完全相同" not in page
+    assert "南洲街热线，留言请按1" in re.search(r'<tr class="add">.*?</tr>', page, re.S).group(0)
+
+
+def test_the_first_publish_is_compared_with_the_default_template(admin_world, login):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    save(browser, station, GOOD)  # version 1, a draft
+    save(browser, station, GOOD, action="publish", base=1)  # version 2, the same text
+    page = browser.get(history(station)).get_data(as_text=True)
+    assert "差异: 默认模板 → 第2版" in page and "两个版本的内容完全相同" not in page
+
+
+def test_validator_messages_follow_the_interface_language(admin_world, login):
+    station = admin_world["stations"]["a"]
+    browser = login("admin-a")
+    broken = GOOD.replace("fallback: record", "fallback: vm_nowhere")
+    syntax = BAD["invalid YAML"][0]
+
+    chinese = validate(browser, station, yaml=broken).get_json()["errors"]
+    assert [e["message"] for e in chinese] == ["没有这个节点：'vm_nowhere'"]
+    (problem,) = validate(browser, station, yaml=syntax).get_json()["errors"]
+    assert problem["message"].startswith("YAML 语法错误（第3行，第6列）：")
+    page = save(browser, station, broken, action="publish").get_data(as_text=True)
+    assert "没有这个节点：&#39;vm_nowhere&#39;" in page and "unknown node" not in page
+
+    browser.post("/console/language", lang="en", next="/console/")
+    english = validate(browser, station, yaml=broken).get_json()["errors"]
+    assert [e["message"] for e in english] == ["unknown node 'vm_nowhere'"]
+    (problem,) = validate(browser, station, yaml=syntax).get_json()["errors"]
+    assert problem["message"].startswith("YAML syntax error at line 3, column 6: ")
+    assert problem["line"] == 3
+    page = save(browser, station, broken, action="publish").get_data(as_text=True)
+    assert "unknown node &#39;vm_nowhere&#39;" in page and "没有这个节点" not in page
