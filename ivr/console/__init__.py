@@ -10,7 +10,15 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 def init_app(app: Flask) -> None:
     from ivr import i18n
-    from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+    from ivr.console import (  # noqa: F401 - routes
+        account,
+        audio,
+        callers,
+        labels,
+        queue,
+        sign_in,
+        tickets,
+    )
     from ivr.edge import throttle
     from ivr.stations import sign_in as auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ivr.console import bp
@@ -12,6 +12,7 @@ from ivr.console.common import me
 from ivr.console.redirects import safe_next
 from ivr.db import get_session
 from ivr.i18n import LANGUAGES
+from ivr.stations.account import set_language
 from ivr.stations.sign_in import LoginRefused, SignedIn, authenticate, logout_everywhere
 from models import utcnow
 
@@ -77,6 +78,10 @@ def too_many_attempts(_exc: Exception) -> tuple[str, int]:
 
 @bp.post("/language")
 def language() -> Response:
+    """Switch the interface language; a signed-in user's account remembers it."""
     chosen = request.form.get("lang", "zh")
     session["lang"] = chosen if chosen in LANGUAGES else "zh"
+    if current_user.is_authenticated:
+        set_language(me(), session["lang"])
+        get_session().commit()
     return redirect(_safe_next(request.form.get("next")))
