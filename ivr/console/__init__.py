@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         account,
         audio,
         callers,
+        error_pages,
         labels,
         queue,
         sign_in,
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    error_pages.init_app(app)
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, and API clients send bearer tokens, not cookies.
     for name in ("voice", "api"):

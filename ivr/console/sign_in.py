@@ -19,6 +19,8 @@ from models import utcnow
 # Failed sign-ins one client address may make, whatever names it tries (Flask-Limiter,
 # shared by every worker). Each account also locks after MAX_FAILED_LOGINS in a row.
 ADDRESS_LIMIT = "10 per 15 minutes"
+# A language switched to before signing in is the account's choice once signed in.
+PICKED_BEFORE_SIGN_IN = "lang_picked"
 
 
 def failed(response: Response) -> bool:
@@ -41,6 +43,9 @@ def login() -> str | Response:
             flash(str(exc), "error")
             return render_template("console/login.html", username=username[:64]), 401
         login_user(SignedIn(user))
+        if session.pop(PICKED_BEFORE_SIGN_IN, False):  # chosen on this sign-in page: keep it
+            set_language(user, session.get("lang", ""))
+            get_session().commit()
         session["lang"] = user.locale if user.locale in LANGUAGES else "zh"
         return redirect(_safe_next(request.args.get("next")))
     return render_template("console/login.html", username="")
@@ -84,4 +89,6 @@ def language() -> Response:
     if current_user.is_authenticated:
         set_language(me(), session["lang"])
         get_session().commit()
+    else:
+        session[PICKED_BEFORE_SIGN_IN] = True
     return redirect(_safe_next(request.form.get("next")))
