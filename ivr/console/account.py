@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user
+from werkzeug.wrappers import Response
 
 from ivr.console import bp
 from ivr.console.common import audit, me
@@ -21,12 +22,14 @@ from models import utcnow
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, never translated
 
 
-def _show(errors: dict[str, str] | None = None, phone: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _show(
+    errors: dict[str, str] | None = None, phone: str | None = None, status: int = 200
+) -> tuple[str, int]:
     user = me()
     page = render_template(
         "console/account.html",
         user=user,
-        phone=user.phone or "" if phone is None else phone,
+        phone=(user.phone or "") if phone is None else phone,
         errors=errors or {},
         languages=LANGUAGE_NAMES,
         min_password=MIN_PASSWORD_LENGTH,
@@ -36,13 +39,13 @@ def _show(errors: dict[str, str] | None = None, phone: str | None = None, status
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> tuple[str, int]:
     return _show()
 
 
 @bp.post("/account/phone")
 @login_required
-def account_phone():  # type: ignore[no-untyped-def]
+def account_phone() -> Response | tuple[str, int]:
     typed = request.form.get("phone", "")[:64]
     session, user = get_session(), me()
     before = user.phone
@@ -63,7 +66,7 @@ def account_phone():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/password")
 @login_required
-def account_password():  # type: ignore[no-untyped-def]
+def account_password() -> Response | tuple[str, int]:
     form = request.form
     session, user = get_session(), me()
     try:
