@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Any
@@ -20,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ivr.menus.hours import WEEKDAYS, HoursInvalid, OpeningHours
-from ivr.phone import is_e164
+from ivr.phone import PhoneInvalid, normalise
 from ivr.tickets.tags import CATALOGUE, TagInvalid, normalise_tag
 
 Form = MultiDict[str, str]
@@ -216,28 +217,24 @@ def read_sla(form: Form) -> tuple[dict[str, Any], Errors]:
     return {"sla_urgent_minutes": urgent, "sla_normal_minutes": normal}, errors
 
 
-def phone_number(text: str) -> str:
-    """What people type (``+86 138-1234 5678``, full-width digits) as it would be stored."""
-    return re.sub(r"[\s\-().]", "", unicodedata.normalize("NFKC", text))
-
-
 def read_phone(
-    form: Form, on_roster: set[str], hotlines: set[str], count: int
+    form: Form, on_roster: set[str], is_hotline: Callable[[str], bool], count: int
 ) -> tuple[dict[str, Any], Errors]:
-    """A phone to add to the roster, which holds ``on_roster`` (``count`` phones)."""
+    """A phone to add to the roster, which holds ``on_roster`` (``count`` phones).
+
+    Typed as people write it (``13812345678``, ``020-12345678``, ``+86 138 …``), stored
+    in E.164 (:func:`ivr.phone.normalise`). ``is_hotline`` tells a hotline number.
+    """
     errors: Errors = {}
-    typed = _text(form, "number")
-    number = phone_number(typed)
+    try:
+        number = normalise(_text(form, "number"))
+    except PhoneInvalid as exc:
+        number, errors["number"] = "", str(exc)
     if not number:
-        errors["number"] = _("请填写电话号码")
-    elif not is_e164(number):
-        errors["number"] = _(
-            "“%(number)s”不是国际格式（E.164）的号码，应以 + 和国家代码开头，如 +8613812345678",
-            number=typed[:30],
-        )
+        pass
     elif number in on_roster:
         errors["number"] = _("%(number)s 已在值班名单上", number=number)
-    elif number in hotlines:
+    elif is_hotline(number):
         errors["number"] = _("%(number)s 是热线号码，转接到它会再进入语音菜单", number=number)
     elif count >= ROSTER_MAX:
         errors["number"] = _("值班名单最多%(n)d个号码", n=ROSTER_MAX)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from ivr.admin import bp
 from ivr.admin.access import admin_required, station_or_404
 from ivr.admin.settings import SettingsStale, check_version, save_settings, stale_message
-from ivr.admin.settings_forms import ROSTER_MAX, Errors, phone_number, read_phone
+from ivr.admin.settings_forms import ROSTER_MAX, Errors, read_phone
 from ivr.db import get_session
 from models import HotlineNumber, OnDutyPhone, Station
 
@@ -61,13 +61,11 @@ def _phone(phones: list[OnDutyPhone], raw: str) -> OnDutyPhone:
 
 
 def _add(station: Station, phones: list[OnDutyPhone]) -> tuple[str | None, Errors]:
-    typed = request.form.get("number", "")
-    hotlines = set(
-        get_session().scalars(
-            select(HotlineNumber.number).where(HotlineNumber.number == phone_number(typed))
-        )
-    )
-    values, errors = read_phone(request.form, {p.number for p in phones}, hotlines, len(phones))
+    def is_hotline(number: str) -> bool:
+        found = select(HotlineNumber.id).where(HotlineNumber.number == number)
+        return get_session().scalar(found) is not None
+
+    values, errors = read_phone(request.form, {p.number for p in phones}, is_hotline, len(phones))
     if errors:
         return None, errors
     phone = OnDutyPhone(number=values["number"], name=values["name"], active=True)

@@ -29,6 +29,11 @@ DIAL_OUTCOMES = {
 }
 
 
+def has_own_phone(worker: User) -> bool:
+    """Whether the worker's account holds a phone of their own to ring first."""
+    return bool(worker.phone) and is_e164(worker.phone or "")
+
+
 def _hotline(ticket: Ticket) -> str:
     if ticket.station is None or not ticket.station.hotline_numbers:
         raise TicketActionInvalid(_l("这个社工站没有热线号码，无法回电"))
@@ -39,8 +44,8 @@ def start(
     session: Session, config: Config, ticket: Ticket, worker: User, http_client: Any = None
 ) -> str:
     """Ask Twilio to ring ``worker``; returns the new call's sid. The caller commits."""
-    if not worker.phone or not is_e164(worker.phone):
-        raise TicketActionInvalid(_l("请先在账户里填写您自己的手机号码（E.164 格式）"))
+    if not has_own_phone(worker):
+        raise TicketActionInvalid(_l("请先在“我的账户”里填写你自己的电话号码"))
     if not identifies_caller(ticket.caller_number):  # withheld placeholders ring no one
         raise TicketActionInvalid(_l("这位居民的号码无法拨打"))
     if not (config.twilio_account_sid and config.twilio_auth_token):

@@ -10,13 +10,23 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 def init_app(app: Flask) -> None:
     from ivr import i18n
-    from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+    from ivr.console import (  # noqa: F401 - routes
+        account,
+        audio,
+        callers,
+        error_pages,
+        labels,
+        queue,
+        sign_in,
+        tickets,
+    )
     from ivr.edge import throttle
     from ivr.stations import sign_in as auth
 
     auth.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    error_pages.init_app(app)
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, and API clients send bearer tokens, not cookies.
     for name in ("voice", "api"):

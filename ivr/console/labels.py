@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from models import TicketStatus, Vulnerability
+from models import CallOutcome, Role, TicketStatus, VoicemailState, Vulnerability
 from transcription.text import is_cjk
 
 VULNERABILITIES = {
@@ -59,6 +59,29 @@ EVENTS = {
     "reopened": _l("重新打开"),
 }
 
+# A call's outcome, and where its voicemail stands, in caller history.
+CALL_OUTCOMES = {
+    CallOutcome.IN_PROGRESS: _l("通话中"),
+    CallOutcome.VOICEMAIL: _l("留言"),
+    CallOutcome.ANSWERED: _l("社工已接听"),
+    CallOutcome.TRANSFERRED: _l("已转接"),
+    CallOutcome.ABANDONED: _l("在菜单中挂断"),
+    CallOutcome.COMPLETED: _l("听完提示后结束"),
+}
+VOICEMAIL_STATES = {
+    VoicemailState.RECEIVED: _l("等待取回录音"),
+    VoicemailState.FETCHED: _l("等待转写"),
+    VoicemailState.TRANSCRIBED: _l("已转写"),
+    VoicemailState.NO_AUDIO: _l("没有录音"),
+    VoicemailState.FAILED: _l("无法转写"),
+}
+ROLES = {
+    Role.WORKER: _l("社工"),
+    Role.STATION_ADMIN: _l("社工站管理员"),
+    Role.DISTRICT_ADMIN: _l("区级管理员"),
+    Role.CITY_ADMIN: _l("市级管理员"),
+}
+
 
 def local_time(
     moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: str = "Asia/Shanghai"
@@ -77,5 +100,8 @@ def init_app(app: Flask) -> None:
         outcome_label=lambda o: OUTCOMES.get(o, o),
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
+        call_outcome_label=lambda o: CALL_OUTCOMES.get(o, o),
+        voicemail_state_label=lambda v: VOICEMAIL_STATES.get(v, v),
+        role_label=lambda r: ROLES.get(r, r),
     )
     app.jinja_env.tests["cjk"] = lambda text: bool(text) and is_cjk(text[-1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ivr.console import bp
@@ -12,12 +12,15 @@ from ivr.console.common import me
 from ivr.console.redirects import safe_next
 from ivr.db import get_session
 from ivr.i18n import LANGUAGES
+from ivr.stations.account import set_language
 from ivr.stations.sign_in import LoginRefused, SignedIn, authenticate, logout_everywhere
 from models import utcnow
 
 # Failed sign-ins one client address may make, whatever names it tries (Flask-Limiter,
 # shared by every worker). Each account also locks after MAX_FAILED_LOGINS in a row.
 ADDRESS_LIMIT = "10 per 15 minutes"
+# A language switched to before signing in is the account's choice once signed in.
+PICKED_BEFORE_SIGN_IN = "lang_picked"
 
 
 def failed(response: Response) -> bool:
@@ -40,6 +43,9 @@ def login() -> str | Response:
             flash(str(exc), "error")
             return render_template("console/login.html", username=username[:64]), 401
         login_user(SignedIn(user))
+        if session.pop(PICKED_BEFORE_SIGN_IN, False):  # chosen on this sign-in page: keep it
+            set_language(user, session.get("lang", ""))
+            get_session().commit()
         session["lang"] = user.locale if user.locale in LANGUAGES else "zh"
         return redirect(_safe_next(request.args.get("next")))
     return render_template("console/login.html", username="")
@@ -77,6 +83,12 @@ def too_many_attempts(_exc: Exception) -> tuple[str, int]:
 
 @bp.post("/language")
 def language() -> Response:
+    """Switch the interface language; a signed-in user's account remembers it."""
     chosen = request.form.get("lang", "zh")
     session["lang"] = chosen if chosen in LANGUAGES else "zh"
+    if current_user.is_authenticated:
+        set_language(me(), session["lang"])
+        get_session().commit()
+    else:
+        session[PICKED_BEFORE_SIGN_IN] = True
     return redirect(_safe_next(request.form.get("next")))

@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -233,4 +234,16 @@ def call(ticket_id: int) -> Response | tuple[str, int]:
         click_to_call.start(session, config, ticket, me(), http_client)
         flash(_("正在拨打您的电话，接听后将为您接通居民"), "info")
 
+    if not click_to_call.has_own_phone(me()):  # refused by the service too; this links
+        ticket_or_404(ticket_id)
+        flash(own_phone_missing(), "error")
+        return redirect(url_for("console.ticket", ticket_id=ticket_id))
     return _act(ticket_id, "call", ring)
+
+
+def own_phone_missing() -> Markup:
+    """Click-to-call's answer to a worker with no phone: a link to the account page."""
+    link = Markup('<a href="%s#phone">%s</a>') % (url_for("console.account"), _("我的账户"))
+    return Markup(
+        escape(_("请先在%(account)s里填写你自己的电话号码：回电时系统先呼叫它，你接听后再接通居民"))
+    ) % {"account": link}

@@ -28,6 +28,7 @@ LOCKOUT = timedelta(minutes=15)
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
 # One answer for every refusal: an unknown user, a wrong password, a disabled or a
 # locked account (even with the right password) cannot be told apart, in words or time.
+LOGIN_FIRST = _l("请先登录，再打开这个页面。")
 REFUSED = _l("用户名或密码不正确。连续输错多次后，账号会暂时锁定15分钟。")
 
 
@@ -135,6 +136,9 @@ def logout_everywhere(
 def init_app(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "console.login"
+    manager.login_message = LOGIN_FIRST
+    manager.login_message_category = "info"
+    manager.localize_callback = str  # the lazy message, in the language of this request
     manager.session_protection = "strong"
 
     @manager.user_loader

@@ -6,12 +6,16 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.phone import PhoneInvalid, normalise
 from models import District, Role, Station, User
 
 MIN_PASSWORD_LENGTH = 10
+# argon2 takes any length; this bounds the work one request can ask of it.
+MAX_PASSWORD_LENGTH = 1024
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _hasher = PasswordHasher()
 
@@ -31,6 +35,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be anyone's password (in the interface language); None if
+    it may. The one policy for new users and for changed passwords."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("密码至少需要%(n)d个字符", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("密码最多%(n)d个字符", n=MAX_PASSWORD_LENGTH)
+    if not password.strip():
+        return _l("密码不能只有空格")
+    return None
+
+
 def create_user(
     session: Session,
     username: str,
@@ -44,8 +60,14 @@ def create_user(
     """Create a user whose scope matches the role; the caller commits."""
     if not USERNAME.fullmatch(username):
         raise UserInvalid(f"username {username!r}: use 2-64 letters, digits, _ . @ -")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserInvalid(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password)
+    if problem is not None:
+        raise UserInvalid(str(problem))
+    if phone:
+        try:
+            phone = normalise(phone)
+        except PhoneInvalid as exc:
+            raise UserInvalid(str(exc)) from None
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserInvalid(f"user {username!r} already exists")
     user = User(username=username, display_name=display_name or username, role=role, phone=phone)

@@ -118,6 +118,37 @@ def test_users_create_refuses_a_scope_that_does_not_fit(runner, args, message):
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    ("phone", "stored", "message"),
+    [
+        ("138 1234 5678", "+8613812345678", ""),  # a local mobile, as people write it
+        ("020-12345678", "+862012345678", ""),
+        ("12345678", None, "缺少区号"),
+    ],
+)
+def test_users_create_writes_the_phone_in_e164(runner, db_session, phone, stored, message):
+    result = runner.invoke(
+        "users",
+        "create",
+        "caller",
+        "--role",
+        "city_admin",
+        "--phone",
+        phone,
+        input="long enough pw\nlong enough pw\n",
+    )
+    assert result.exit_code == (0 if stored else 1), result.output
+    assert message in result.output
+    assert db_session.scalar(select(User.phone).where(User.username == "caller")) == stored
+
+
+def test_users_create_refuses_a_short_password(runner, db_session):
+    result = runner.invoke(
+        "users", "create", "someone", "--role", "city_admin", input="short\nshort\n"
+    )
+    assert result.exit_code == 1 and "密码至少需要10个字符" in result.output
+
+
 def test_demo_seeds_once(runner, db_session):
     first = runner.invoke("demo", "--days", "2")
     assert first.exit_code == 0, first.output

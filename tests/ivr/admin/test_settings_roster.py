@@ -52,6 +52,25 @@ def test_phones_are_added_in_ring_order_and_written_as_e164(admin_world, three, 
     assert first.detail["changes"]["on_duty_phones"] == [[], [[ZHANG, "张社工", True]]]
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("13812345678", "+8613812345678"),  # a local mobile: +86 added, not refused
+        ("138 1234 5678", "+8613812345678"),
+        ("020-12345678", "+862012345678"),  # a fixed line with its area code
+        ("+85291234567", "+85291234567"),  # already E.164: kept
+    ],
+)
+def test_local_numbers_are_added_in_e164(admin_world, three, db_session, typed, stored):
+    page = three.post(
+        url(admin_world, "a", "roster"), action="add", settings_version="4", number=typed
+    )
+    assert page.status_code == 200 and f"已添加 {stored}" in page.get_data(as_text=True)
+    assert roster(db_session, admin_world)[-1] == (stored, "", 3, True)
+    row = station(db_session, admin_world, "a")
+    assert call_context(row, "", datetime.now(UTC)).on_duty_phones[-1] == stored
+
+
 def test_reorder_deactivate_and_remove_reach_the_engine(admin_world, three, db_session):
     path = url(admin_world, "a", "roster")
     page = three.post(path, action="down", phone=phone_id(db_session, ZHANG), settings_version="4")
@@ -88,17 +107,23 @@ def test_moving_the_first_phone_up_is_refused_with_a_message(admin_world, three,
 @pytest.mark.parametrize(
     ("number", "message"),
     [
-        ("13812345678", "不是国际格式（E.164）的号码"),
-        ("+86 138 1234 abcd", "不是国际格式（E.164）的号码"),
-        ("+0123456789", "不是国际格式（E.164）的号码"),
+        ("1381234567", "不是有效的手机号"),
+        ("83000034", "缺少区号"),
+        ("+86 138 1234 abcd", "不是有效的电话号码"),
+        ("+0123456789", "不是有效的电话号码"),
         ("", "请填写电话号码"),
         ("+86-138-0000-0001", "+8613800000001 已在值班名单上"),
+        ("138 0000 0001", "+8613800000001 已在值班名单上"),
         ("hotline", "是热线号码"),
+        ("local hotline", "是热线号码"),
     ],
 )
 def test_a_bad_or_duplicate_number_is_refused(admin_world, three, db_session, number, message):
+    hotline = admin_world["stations"]["b"].hotline_numbers[0].number
     if number == "hotline":
-        number = admin_world["stations"]["b"].hotline_numbers[0].number
+        number = hotline
+    elif number == "local hotline":  # +8620… as a Guangzhou fixed line: 020-…
+        number = "0" + hotline.removeprefix("+86")
     response = three.post(
         url(admin_world, "a", "roster"),
         action="add",

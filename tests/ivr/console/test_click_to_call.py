@@ -94,7 +94,9 @@ def test_when_the_worker_answers_the_resident_is_dialled_and_the_outcome_logged(
 
 def test_a_worker_without_a_phone_is_told_what_to_do(world, fake_api, login):
     page = login("worker-a").post(f"/console/tickets/{world['tickets']['a'].id}/call", version="1")
-    assert "请先在账户里填写您自己的手机号码" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "填写你自己的电话号码" in html
+    assert '<a href="/console/account#phone">我的账户</a>' in html  # where to do it
     assert fake_api.requests == []
 
 

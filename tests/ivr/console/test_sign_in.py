@@ -252,7 +252,7 @@ def test_log_out_everywhere_can_revoke_api_tokens(world, app, login, db_session)
     kept = issue_token(db_session, "worker-a", utcnow(), name="kept").secret
     db_session.commit()
     browser = login("worker-a")
-    page = browser.get("/console/").get_data(as_text=True)
+    page = browser.get("/console/account").get_data(as_text=True)  # where the form lives
     assert 'name="revoke_api_tokens"' in page and "API 令牌" in page
     answer = browser.post("/console/logout-everywhere")
     assert "API 令牌仍然有效" in answer.get_data(as_text=True)
