@@ -10,7 +10,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 def init_app(app: Flask) -> None:
     from ivr import i18n
-    from ivr.console import audio, callers, labels, queue, sign_in, tickets  # noqa: F401 - routes
+    from ivr.console import audio, callers, labels, live, queue, sign_in, tickets  # noqa: F401 - routes
     from ivr.edge import throttle
     from ivr.stations import sign_in as auth
 
