@@ -208,12 +208,12 @@
       var row = list && rowById(list, id);
       if (row) row.classList.add("live-urgent");
     });
-    alertText.textContent = root.dataset.newUrgent + "：";
+    alertText.textContent = root.dataset.newUrgent;
     unseen.forEach(function (id, i) {
       var link = document.createElement("a");
       link.href = root.dataset.ticketUrl + id;
       link.textContent = "#" + id;
-      if (i) alertText.appendChild(document.createTextNode("、"));
+      if (i) alertText.appendChild(document.createTextNode(" "));
       alertText.appendChild(link);
     });
     alertBox.hidden = false;
