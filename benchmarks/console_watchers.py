@@ -12,13 +12,17 @@ Each console does what ``static/queue_live.js`` does: it loads its queue page, t
 it fetches its queue page again, as the page swaps in the fresh list.
 
 Three runs of ``--duration`` s each, with the same steady webhook load — ``--rate`` calls a
-second (open loop), each a whole call: /twilio/voice, key presses to a voicemail
-<Record>, the <Record> action and recording callback (opening a ticket, so consoles do see
-changes), and the call status callback, every request signed like Twilio's:
+second (open loop), each signed like Twilio's: /twilio/voice, key presses to the voicemail
+<Record>, then for every ``--voicemail-every``-th call the <Record> action and recording
+callback (opening a ticket, so consoles do see changes), else a hang-up; the call status
+callback last:
 
 1. no console open;
 2. ``--consoles`` polling at the real interval (15 s);
-3. the same consoles at a tenth of it (1.5 s): ten times the polls, to show the headroom.
+3. the same consoles at a tenth of it (1.5 s): ten times the polls, to show the headroom;
+
+then the consoles alone at a tenth of the interval (nothing changes: every poll a 304), for
+what a poll costs the server in CPU.
 
 It prints, per database and run, webhook p50/p99/max per step and overall, the polls
 (per second, 304s, 200s, page fetches, their p50/p99) and the CPU the server (and its
@@ -34,6 +38,7 @@ import math
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,10 +63,11 @@ from benchmarks.surge import (  # noqa: E402 - after the path is set
     QUIET,
     Hit,
     MediaHost,
+    Resident,
     Signer,
     Speech,
     SurgeError,
-    call,
+    call_form,
     database_url,
     descendants,
     free_port,
@@ -69,7 +75,9 @@ from benchmarks.surge import (  # noqa: E402 - after the path is set
     hotline_numbers,
     instance_env,
     ivr,
+    local_path,
     make_residents,
+    post,
     process_table,
     read_engine,
     stop_group,
@@ -309,6 +317,50 @@ def watch(console: Console, interval: float, until: float, rng: random.Random) -
         next_at += interval
 
 
+# --- a resident's call --------------------------------------------------------------------
+
+
+def call(resident: Resident, base: str, signer: Signer, voicemail: bool) -> None:
+    """/twilio/voice, key 1 until the menu offers a <Record>; then, with ``voicemail``, the
+    <Record> action and recording callback (a ticket opens), else a hang-up; the status
+    callback last. Never raises: a problem is kept on the resident."""
+    try:
+        answer = post(
+            resident, "voice", base, signer, "/twilio/voice", call_form(resident, "ringing")
+        )
+        record = None
+        for presses in range(4):
+            if answer is None:
+                break
+            record, gather = answer.find(".//Record"), answer.find(".//Gather")
+            if record is not None or gather is None or presses == 3:
+                break
+            form = call_form(resident, "in-progress") | {"Digits": "1", "FinishedOnKey": ""}
+            answer = post(
+                resident, "gather", base, signer, local_path(gather.get("action", "")), form
+            )
+        if record is None:
+            resident.problem = "no <Record> reached"
+        elif voicemail:
+            time.sleep(resident.think)  # the resident speaks
+            recording = {
+                "RecordingSid": resident.recording_sid,
+                "RecordingUrl": resident.recording_url,
+                "RecordingDuration": str(resident.duration),
+            }
+            form = call_form(resident, "in-progress") | recording | {"Digits": "hangup"}
+            post(resident, "record", base, signer, local_path(record.get("action", "")), form)
+            form = call_form(resident, "completed") | recording | {"RecordingStatus": "completed"}
+            callback = local_path(record.get("recordingStatusCallback", ""))
+            post(resident, "recording", base, signer, callback, form)
+            resident.recorded = True
+    except Exception as exc:  # noqa: BLE001 - reported, never lets a thread die silently
+        resident.problem = f"{type(exc).__name__}: {exc}"
+    finally:
+        form = call_form(resident, "completed") | {"CallDuration": str(resident.duration + 10)}
+        post(resident, "status", base, signer, "/twilio/status", form)
+
+
 # --- one run ------------------------------------------------------------------------------
 
 
@@ -323,6 +375,7 @@ class Run:
     polls: list[Poll] = field(repr=False)
     server_cores: float
     other_cores: float
+    server_cpu: float = 0.0  # seconds of CPU the server (and its PostgreSQL backends) used
 
     def percentile(self, q: float, step: str | None = None) -> float:
         values = sorted(h.ms for h in self.hits if step is None or h.step == step)
@@ -370,19 +423,20 @@ def run_once(
     rate: float,
     duration: float,
     seed: str,
+    voicemail_every: int = 5,
     quiet_wait: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Run:
-    """``rate`` calls a second for ``duration`` s, while ``consoles`` poll every ``interval``."""
+    """``rate`` calls a second for ``duration`` s (every ``voicemail_every``-th leaving a
+    voicemail; ``rate`` 0: none), while ``consoles`` poll every ``interval``."""
     rng = random.Random(f"{seed}-{label}")
     if quiet_wait:
         wait_for_quiet(quiet_wait, log)
-    calls = max(1, int(rate * duration))
+    calls = int(rate * duration)
     residents = make_residents(
         calls, instance.hotlines, [SILENCE], instance.media, (0.2, 0.5), 0.0, rng
     )
     signer = Signer(instance.env["TWILIO_AUTH_TOKEN"])
-    start = threading.Barrier(1)  # each call starts when dispatched
     pg_name = instance.url.rsplit("/", 1)[1] if instance.database != "sqlite" else None
     for console in consoles:
         console.polls = []
@@ -406,7 +460,8 @@ def run_once(
             delay = started + index / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            pool.submit(call, resident, instance.base, signer, start)
+            voicemail = index % voicemail_every == 0
+            pool.submit(call, resident, instance.base, signer, voicemail)
     for thread in watchers:
         thread.join(timeout=duration + 60)
     wall = time.monotonic() - started
@@ -422,6 +477,7 @@ def run_once(
         polls=[p for c in consoles for p in c.polls],
         server_cores=server / wall,
         other_cores=other,
+        server_cpu=server,
     )
 
 
@@ -467,6 +523,12 @@ def report(run: Run) -> None:
                 else ""
             )
         )
+    requests = len(run.hits) + len(polls) + len(fetched)
+    if requests:
+        print(
+            f"  server CPU {run.server_cpu:.1f} s: {1000 * run.server_cpu / requests:.1f} ms a "
+            f"request ({len(run.hits)} webhooks, {len(polls)} polls, {len(fetched)} queue pages)"
+        )
     for hit in run.webhook_errors[:3]:
         print(f"  webhook error: {hit.step} {hit.path.split('?')[0]}: {hit.error}")
     for poll in run.poll_errors[:3]:
@@ -477,7 +539,7 @@ def report(run: Run) -> None:
 
 def side_by_side(runs: list[Run]) -> None:
     databases = list(dict.fromkeys(r.database for r in runs))
-    labels = list(dict.fromkeys(r.label for r in runs))
+    labels = list(dict.fromkeys(r.label for r in runs if r.hits))
     print("\nwebhook latency p50 / p99 ms (all steps), server cores; by database")
     print(f"{'':<30}" + "".join(f"{d:>28}" for d in databases))
     for label in labels:
@@ -490,6 +552,12 @@ def side_by_side(runs: list[Run]) -> None:
                 else "-"
             )
         print(f"{label:<30}" + "".join(f"{c:>28}" for c in cells))
+    print("server CPU per poll answered 304 (consoles only, no calls), ms")
+    cells = []
+    for database in databases:
+        run = next((r for r in runs if r.database == database and not r.hits and r.polls), None)
+        cells.append(f"{1000 * run.server_cpu / len(run.polls):.1f}" if run else "-")
+    print(f"{'':<30}" + "".join(f"{c:>28}" for c in cells))
 
 
 def parse_args() -> argparse.Namespace:
@@ -499,6 +567,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=15.0, help="the page's poll, seconds")
     parser.add_argument("--rate", type=float, default=4.0, help="calls a second (open loop)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per run")
+    parser.add_argument(
+        "--voicemail-every", type=int, default=5, help="every Nth call leaves a voicemail"
+    )
     parser.add_argument("--quiet-wait", type=float, default=120.0)
     parser.add_argument("--seed", default="watchers")
     args = parser.parse_args()
@@ -531,19 +602,41 @@ def run_database(database: str, args: argparse.Namespace) -> list[Run]:
                     rate=args.rate,
                     duration=args.duration,
                     seed=args.seed,
+                    voicemail_every=args.voicemail_every,
                     quiet_wait=args.quiet_wait,
                 )
                 report(run)
                 runs.append(run)
-            return runs
+            # What a poll costs the server: the consoles alone, nothing changing (all 304).
+            run = run_once(
+                instance,
+                "consoles only",
+                consoles,
+                args.interval / 10,
+                rate=0,
+                duration=min(30.0, args.duration),
+                seed=args.seed,
+                quiet_wait=args.quiet_wait,
+            )
+            report(run)
+            return [*runs, run]
+
+
+def give_up(signum: int, _frame: object) -> None:
+    """SIGALRM (too long) or SIGTERM: raise, so that the finally blocks clean up."""
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
 
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGALRM, give_up)
+    signal.signal(signal.SIGTERM, give_up)
+    signal.alarm(int(len(args.db) * (600 + 4 * (args.duration + args.quiet_wait + 60))))
     print(
         f"cores: {os.cpu_count()}; {args.rate:g} calls/s for {args.duration:g} s per run; "
         f"{args.consoles} consoles polling every {args.interval:g} s, then every "
-        f"{args.interval / 10:g} s; databases: {', '.join(args.db)}"
+        f"{args.interval / 10:g} s; every {args.voicemail_every} calls one voicemail; databases: "
+        f"{', '.join(args.db)}"
     )
     runs = [run for database in args.db for run in run_database(database, args)]
     side_by_side(runs)
