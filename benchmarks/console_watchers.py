@@ -12,10 +12,11 @@ Each console does what ``static/queue_live.js`` does: it loads its queue page, t
 it fetches its queue page again, as the page swaps in the fresh list.
 
 Three runs of ``--duration`` s each, with the same steady webhook load — ``--rate`` calls a
-second (open loop), each signed like Twilio's: /twilio/voice, key presses to the voicemail
-<Record>, then for every ``--voicemail-every``-th call the <Record> action and recording
-callback (opening a ticket, so consoles do see changes), else a hang-up; the call status
-callback last:
+second (open loop), each signed like Twilio's: /twilio/voice, key presses towards the voicemail
+<Record> and, for every ``--voicemail-every``-th call (20), the <Record> action and
+recording callback (opening a ticket, so consoles do see changes: 0.2 a second at 4 calls
+a second, a busy hour for the whole city); the other calls press the language key and
+hang up before choosing a need (no ticket); the call status callback last:
 
 1. no console open;
 2. ``--consoles`` polling at the real interval (15 s);
@@ -321,27 +322,27 @@ def watch(console: Console, interval: float, until: float, rng: random.Random) -
 
 
 def call(resident: Resident, base: str, signer: Signer, voicemail: bool) -> None:
-    """/twilio/voice, key 1 until the menu offers a <Record>; then, with ``voicemail``, the
-    <Record> action and recording callback (a ticket opens), else a hang-up; the status
-    callback last. Never raises: a problem is kept on the resident."""
+    """With ``voicemail``: /twilio/voice, key 1 until the menu offers a <Record>, the
+    <Record> action and recording callback (a ticket opens). Without: /twilio/voice, one key
+    (the language) and a hang-up before a need is chosen (no ticket). The status callback
+    last. Never raises: a problem is kept on the resident."""
     try:
-        answer = post(
-            resident, "voice", base, signer, "/twilio/voice", call_form(resident, "ringing")
-        )
+        form = call_form(resident, "ringing")
+        answer = post(resident, "voice", base, signer, "/twilio/voice", form)
         record = None
-        for presses in range(4):
-            if answer is None:
-                break
-            record, gather = answer.find(".//Record"), answer.find(".//Gather")
-            if record is not None or gather is None or presses == 3:
+        for _press in range(4 if voicemail else 1):
+            gather = answer.find(".//Gather") if answer is not None else None
+            if gather is None:
                 break
             form = call_form(resident, "in-progress") | {"Digits": "1", "FinishedOnKey": ""}
-            answer = post(
-                resident, "gather", base, signer, local_path(gather.get("action", "")), form
-            )
-        if record is None:
+            path = local_path(gather.get("action", ""))
+            answer = post(resident, "gather", base, signer, path, form)
+            record = answer.find(".//Record") if answer is not None else None
+            if record is not None:
+                break
+        if voicemail and record is None:
             resident.problem = "no <Record> reached"
-        elif voicemail:
+        elif voicemail and record is not None:
             time.sleep(resident.think)  # the resident speaks
             recording = {
                 "RecordingSid": resident.recording_sid,
@@ -423,7 +424,7 @@ def run_once(
     rate: float,
     duration: float,
     seed: str,
-    voicemail_every: int = 5,
+    voicemail_every: int = 20,
     quiet_wait: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> Run:
@@ -568,7 +569,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=4.0, help="calls a second (open loop)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per run")
     parser.add_argument(
-        "--voicemail-every", type=int, default=5, help="every Nth call leaves a voicemail"
+        "--voicemail-every", type=int, default=20, help="every Nth call leaves a voicemail"
     )
     parser.add_argument("--quiet-wait", type=float, default=120.0)
     parser.add_argument("--seed", default="watchers")
