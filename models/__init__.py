@@ -5,7 +5,7 @@ Imports nothing from ``ivr`` or ``transcription``.
 
 from models.audit import AuditLog
 from models.base import Base, utcnow
-from models.cache import CALL_PATH, CacheGeneration
+from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
@@ -53,6 +53,7 @@ __all__ = [
     "PeriodicRun",
     "Priority",
     "PromptFile",
+    "QueueVersion",
     "RateCounter",
     "ResolutionCategory",
     "RetentionPolicy",
@@ -67,6 +68,7 @@ __all__ = [
     "TicketEventKind",
     "TicketSource",
     "TicketStatus",
+    "UNASSIGNED_QUEUE",
     "Transcript",
     "User",
     "Voicemail",

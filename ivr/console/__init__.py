@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         callers,
         error_pages,
         labels,
+        live,
         queue,
         sign_in,
         tickets,

@@ -1,5 +1,6 @@
 // Transcript follows the recording: the word being spoken lights up, a click on a word
-// plays from there. Due times count down without reloading the page.
+// plays from there. Due times count down without reloading the page (the queue itself
+// updates in place: queue_live.js).
 (function () {
   document.querySelectorAll(".voicemail").forEach(function (section) {
     var audio = section.querySelector("audio");
@@ -31,7 +32,4 @@
     });
   }
   if (left && late) setInterval(countDown, 30000);
-
-  var refresh = document.getElementById("refresh");
-  if (refresh) setTimeout(function () { window.location.href = refresh.href; }, 60000);
 })();
