@@ -69,6 +69,31 @@ def local_time(
     return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+def due_text(due_at: datetime, now: datetime) -> tuple[str, bool]:
+    """How long is left, or how late it is, in the largest whole unit a person reads at a
+    glance ("超时 29 天", "剩 3 小时"); and whether it is late."""
+    seconds = (due_at - now).total_seconds()
+    late, minutes = seconds < 0, int(abs(seconds) // 60)
+    if minutes >= 24 * 60:
+        amount, unit = minutes // (24 * 60), "d"
+    elif minutes >= 60:
+        amount, unit = minutes // 60, "h"
+    else:
+        amount, unit = minutes, "m"
+    return str(DUE_FORMS[late, unit]).format(n=amount), late
+
+
+# The {n} is filled in here and by console.js, which counts down with the same words.
+DUE_FORMS = {
+    (True, "d"): _l("超时 {n} 天"),
+    (True, "h"): _l("超时 {n} 小时"),
+    (True, "m"): _l("超时 {n} 分钟"),
+    (False, "d"): _l("剩 {n} 天"),
+    (False, "h"): _l("剩 {n} 小时"),
+    (False, "m"): _l("剩 {n} 分钟"),
+}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.globals.update(
@@ -77,5 +102,10 @@ def init_app(app: Flask) -> None:
         outcome_label=lambda o: OUTCOMES.get(o, o),
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
+        due_text=due_text,
+        due_forms=lambda: {
+            f"{'late' if late else 'left'}-{unit}": str(text)
+            for (late, unit), text in DUE_FORMS.items()
+        },
     )
     app.jinja_env.tests["cjk"] = lambda text: bool(text) and is_cjk(text[-1])
