@@ -174,6 +174,7 @@ class Ticket(Timestamped, Base):
             postgresql_where=text("status != 'resolved'"),
         ),
         Index("ix_tickets_station_order", "station_id", "priority", "due_at", "id"),
+        Index("ix_tickets_order", "priority", "due_at", "id"),  # the API's every-status list
         # At most one open case per caller per station: repeat calls join it.
         Index(
             "uq_tickets_open_per_caller",

@@ -140,7 +140,60 @@ def add_demo_activity(
                     del open_ticket[caller.id]
         session.flush()
     _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
+    _refer_one_out(session, by_code.get(WITHHELD_STATION), by_code.get(REFERRED_TO), now)
     return result
+
+
+REFERRED_TO = "haizhu-fengyang"  # 南洲街 hands one case to 凤阳街: its "referred out" view
+
+
+def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:
+    return (
+        ticket.caller_id is not None
+        and session.scalar(
+            select(Ticket.id).where(
+                Ticket.station_id == station.id,
+                Ticket.caller_id == ticket.caller_id,
+                Ticket.status != TicketStatus.RESOLVED,
+            )
+        )
+        is not None
+    )
+
+
+def _refer_one_out(
+    session: Session, sender: Station | None, target: Station | None, now: datetime
+) -> None:
+    """The sender's oldest open case with a known caller goes to ``target``, unreferred."""
+    if sender is None or target is None:
+        return
+    candidates = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.station_id == sender.id,
+            Ticket.status != TicketStatus.RESOLVED,
+            Ticket.caller_id.is_not(None),
+        )
+        .order_by(Ticket.opened_at)
+    )
+    for ticket in candidates:
+        if not _has_open_case(session, target, ticket):
+            break
+    else:
+        return
+    ticket.referred_from_station_id, ticket.station_id = sender.id, target.id
+    ticket.assignee_id = None
+    at = max(ticket.opened_at, now - timedelta(hours=1))
+    data = {"from_station": sender.code, "to_station": target.code}
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=at,
+            kind=TicketEventKind.REFERRED,
+            note="居民住在凤阳街",
+            data=data,
+        )
+    )
 
 
 WITHHELD_STATION = "haizhu-nanzhou"  # where the demo workers sign in
@@ -308,6 +361,8 @@ def _progress(
     )
     if rng.random() < 0.05 and len(stations) > 1:
         target = rng.choice([s for s in stations.values() if s.id != station.id])
+        if _has_open_case(session, target, ticket):
+            return False  # a referral would make two open cases there; call back again later
         ticket.referred_from_station_id = station.id
         ticket.station_id = target.id
         session.add(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_request_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from models import TicketStatus, Vulnerability
@@ -80,7 +81,19 @@ def due_text(due_at: datetime, now: datetime) -> tuple[str, bool]:
         amount, unit = minutes // 60, "h"
     else:
         amount, unit = minutes, "m"
-    return str(DUE_FORMS[late, unit]).format(n=amount), late
+    return _due_form(late, unit).format(n=amount), late
+
+
+def _due_form(late: bool, unit: str) -> str:
+    """Translated once per request: a queue page asks for one per row."""
+    forms = g.setdefault("due_forms", {}) if has_request_context() else {}
+    if (late, unit) not in forms:
+        forms[late, unit] = str(DUE_FORMS[late, unit])
+    return forms[late, unit]
+
+
+def priority_names() -> dict[int, str]:
+    return {0: _("紧急"), 1: _("较急"), 2: _("一般"), 3: _("不急")}
 
 
 # The {n} is filled in here and by console.js, which counts down with the same words.
@@ -103,6 +116,7 @@ def init_app(app: Flask) -> None:
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
         due_text=due_text,
+        priority_names=priority_names,
         due_forms=lambda: {
             f"{'late' if late else 'left'}-{unit}": str(text)
             for (late, unit), text in DUE_FORMS.items()

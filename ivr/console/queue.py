@@ -18,7 +18,6 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ivr.console import bp
 from ivr.console.common import me, scope
@@ -41,8 +40,8 @@ class Filters:
     status: str = "active"  # active (not resolved) | open | in_progress | resolved | all
     tag: str = ""
     q: str = ""
-    station: Station | None = None
-    district: District | None = None
+    station: Any = None  # a Places row
+    district: Any = None
     unassigned: bool = False
     urgent: bool = False
     overdue: bool = False
@@ -147,30 +146,37 @@ class Filters:
 class Places:
     """The stations (by code) and districts an admin may narrow the queue to."""
 
-    stations: dict[str, Station]
-    districts: dict[str, District]
+    stations: dict[str, Any]  # code -> row (id, code, name_zh, district_id)
+    districts: dict[str, Any]  # code -> row (id, code, name_zh, name_en)
     tags: dict[str, Tag]
 
     @classmethod
     def of(cls, user_scope: Scope) -> Places:
+        """Plain rows, not ORM objects: a city admin's list is every station."""
         session = get_session()
         tags = {t.code: t for t in session.scalars(select(Tag).order_by(Tag.kind, Tag.code))}
         if user_scope.role in (Role.WORKER, Role.STATION_ADMIN):
             return cls({}, {}, tags)
-        stations = session.scalars(
-            select(Station)
+        stations = session.execute(
+            select(Station.id, Station.code, Station.name_zh, Station.district_id)
             .where(user_scope.stations_clause(Station.id))
-            .options(selectinload(Station.district))
             .order_by(Station.district_id, Station.code)
         )
         by_code = {s.code: s for s in stations}
-        districts = {s.district.code: s.district for s in by_code.values()}
-        return cls(by_code, districts if user_scope.is_city else {}, tags)
+        districts = session.execute(
+            select(District.id, District.code, District.name_zh, District.name_en)
+            .where(District.id.in_({s.district_id for s in by_code.values()}))
+            .order_by(District.id)
+        )
+        return cls(by_code, {d.code: d for d in districts}, tags)
 
-    def grouped(self) -> list[tuple[District, list[Station]]]:
-        groups: dict[int, tuple[District, list[Station]]] = {}
+    def grouped(self) -> list[tuple[Any, list[Any]]]:
+        names = {d.id: d for d in self.districts.values()}
+        groups: dict[int, tuple[Any, list[Any]]] = {}
         for station in self.stations.values():
-            groups.setdefault(station.district_id, (station.district, []))[1].append(station)
+            groups.setdefault(station.district_id, (names[station.district_id], []))[1].append(
+                station
+            )
         return list(groups.values())
 
 

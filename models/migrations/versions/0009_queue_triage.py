@@ -2,7 +2,7 @@
 
 ``ix_tickets_station_active_order`` serves a station's (or a district's) active queue, and
 its counts, straight from the index in queue order; ``ix_tickets_station_order`` the same
-for every status. On PostgreSQL, trigram indexes (pg_trgm, a trusted extension) let a
+for every status, and ``ix_tickets_order`` the city's every-status list (the API's default). On PostgreSQL, trigram indexes (pg_trgm, a trusted extension) let a
 search for any part of a caller's number, or for three or more characters of a transcript,
 avoid reading every ticket or transcript. They are not in the models: Alembic cannot
 compare an operator-class index, and SQLite has no use for them (it scans; see README).
@@ -42,6 +42,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tickets_station_order", ["station_id", "priority", "due_at", "id"], unique=False
         )
+        batch_op.create_index("ix_tickets_order", ["priority", "due_at", "id"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -60,5 +61,6 @@ def downgrade() -> None:
         for name in TRIGRAM_INDEXES:
             op.execute(f"DROP INDEX IF EXISTS {name}")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_order")
         batch_op.drop_index("ix_tickets_station_order")
         batch_op.drop_index("ix_tickets_station_active_order")
