@@ -27,9 +27,7 @@ def test_due_times_read_in_the_largest_whole_unit(app):
         assert due_text(now - timedelta(seconds=20), now) == ("超时 0 分钟", True)
 
 
-def test_a_row_shows_what_was_said_tags_opened_time_assignee_and_how_late(
-    world, login, db_session
-):
+def test_a_row_shows_what_was_said_tags_opened_time_assignee_and_how_late(world, login, db_session):
     ticket = world["tickets"]["a"]
     ticket.opened_at = datetime(2026, 11, 8, 1, 5, tzinfo=UTC)  # 09:05 in Guangzhou
     ticket.due_at = utcnow() - timedelta(days=29, hours=2)
@@ -116,17 +114,12 @@ def test_pages_follow_on_without_repeating_or_skipping(world, login, db_session)
         found = re.search(r'rel="next" href="([^"]+)"', response.text)
         path = "/console/" + found.group(1).replace("&amp;", "&") if found else None
     assert pages == 2 and len(seen) == len(set(seen)) and set(seen) == made
-    order = [
-        (t.priority, t.due_at, t.id)
-        for t in (db_session.get(Ticket, i) for i in seen)
-    ]
+    order = [(t.priority, t.due_at, t.id) for t in (db_session.get(Ticket, i) for i in seen)]
     assert order == sorted(order)
     assert "回到第一页" in response.text
 
 
-def test_a_referral_moves_the_ticket_out_of_the_senders_queue_and_counts(
-    world, login, db_session
-):
+def test_a_referral_moves_the_ticket_out_of_the_senders_queue_and_counts(world, login, db_session):
     ticket = world["tickets"]["a"]
     sender = world["users"]["worker-a"]
     refer(db_session, ticket, sender, "baiyun-tongde", "居民搬到同德街")
