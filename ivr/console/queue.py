@@ -142,6 +142,14 @@ class Filters:
         )
 
 
+@dataclass(frozen=True)
+class Area:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+
+
 @dataclass
 class Places:
     """The stations (by code) and districts an admin may narrow the queue to."""
@@ -157,18 +165,25 @@ class Places:
         tags = {t.code: t for t in session.scalars(select(Tag).order_by(Tag.kind, Tag.code))}
         if user_scope.role in (Role.WORKER, Role.STATION_ADMIN):
             return cls({}, {}, tags)
-        stations = session.execute(
-            select(Station.id, Station.code, Station.name_zh, Station.district_id)
+        rows = session.execute(
+            select(
+                Station.id,
+                Station.code,
+                Station.name_zh,
+                Station.district_id,
+                District.code.label("district_code"),
+                District.name_zh.label("district_zh"),
+                District.name_en.label("district_en"),
+            )
+            .join(District, District.id == Station.district_id)
             .where(user_scope.stations_clause(Station.id))
             .order_by(Station.district_id, Station.code)
-        )
-        by_code = {s.code: s for s in stations}
-        districts = session.execute(
-            select(District.id, District.code, District.name_zh, District.name_en)
-            .where(District.id.in_({s.district_id for s in by_code.values()}))
-            .order_by(District.id)
-        )
-        return cls(by_code, {d.code: d for d in districts}, tags)
+        ).all()
+        districts = {
+            r.district_code: Area(r.district_id, r.district_code, r.district_zh, r.district_en)
+            for r in rows
+        }
+        return cls({r.code: r for r in rows}, districts, tags)
 
     def grouped(self) -> list[tuple[Any, list[Any]]]:
         names = {d.id: d for d in self.districts.values()}
@@ -181,20 +196,24 @@ class Places:
 
 
 def _counts(now: datetime) -> dict[str, int]:
-    """Active tickets in my queue (not those referred away), and the views beside it."""
+    """Active tickets in my queue (not those referred away), and the views beside it: one
+    statement for the queue's figures, one for what I referred out."""
     user_scope, session = scope(), get_session()
-    base = select(func.count(Ticket.id)).where(
-        ticket_queue.in_view(user_scope), ticket_queue.active()
-    )
-    found = {
-        "active": session.scalar(base) or 0,
-        "urgent": session.scalar(base.where(ticket_queue.urgent())) or 0,
-        "overdue": session.scalar(base.where(Ticket.due_at < now)) or 0,
-        "mine": session.scalar(base.where(Ticket.assignee_id == me().id)) or 0,
+    figures = {
+        "active": func.count(Ticket.id),
+        "urgent": func.count(Ticket.id).filter(ticket_queue.urgent()),
+        "overdue": func.count(Ticket.id).filter(Ticket.due_at < now),
+        "mine": func.count(Ticket.id).filter(Ticket.assignee_id == me().id),
     }
     if user_scope.is_city:
-        found["unassigned"] = session.scalar(base.where(ticket_queue.unassigned_station())) or 0
-    else:
+        figures["unassigned"] = func.count(Ticket.id).filter(ticket_queue.unassigned_station())
+    row = session.execute(
+        select(*(f.label(k) for k, f in figures.items())).where(
+            ticket_queue.in_view(user_scope), ticket_queue.active()
+        )
+    ).one()
+    found = {key: row._mapping[key] or 0 for key in figures}
+    if not user_scope.is_city:
         found["referred_out"] = (
             session.scalar(
                 select(func.count(Ticket.id)).where(
