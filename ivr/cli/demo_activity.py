@@ -141,7 +141,46 @@ def add_demo_activity(
         session.flush()
     _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
     _refer_one_out(session, by_code.get(WITHHELD_STATION), by_code.get(REFERRED_TO), now)
+    _unassigned_call(session, now, result)
     return result
+
+
+def _unassigned_call(session: Session, now: datetime, result: ActivityResult) -> None:
+    """A call to a number no station owns: the city admin's unassigned queue."""
+    started = now - timedelta(hours=5)
+    call = Call(
+        call_sid=f"{CALL_PREFIX}unassigned{0:016d}",
+        direction=CallDirection.INBOUND,
+        from_number="+8613900000099",
+        to_number="+862000000000",
+        language="zh",
+        chosen_need="medicine",
+        started_at=started,
+        ended_at=started + timedelta(seconds=60),
+        status="completed",
+        outcome=CallOutcome.VOICEMAIL,
+    )
+    session.add(call)
+    session.flush()
+    caller = Caller(phone_number=call.from_number, name="林伯")
+    session.add(caller)
+    session.flush()
+    call.caller_id = caller.id
+    ticket = Ticket(
+        caller_id=caller.id,
+        caller_number=call.from_number,
+        opened_at=started,
+        due_at=started + timedelta(days=1),
+    )
+    session.add(ticket)
+    session.flush()
+    session.add(TicketEvent(ticket_id=ticket.id, at=started, kind=TicketEventKind.OPENED))
+    _voicemail(session, random.Random(7), call, ticket, "medicine", started, now)
+    result.calls, result.voicemails, result.tickets = (
+        result.calls + 1,
+        result.voicemails + 1,
+        result.tickets + 1,
+    )
 
 
 REFERRED_TO = "haizhu-fengyang"  # 南洲街 hands one case to 凤阳街: its "referred out" view

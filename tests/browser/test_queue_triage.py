@@ -35,6 +35,8 @@ def test_a_worker_searches_and_follows_a_referral_from_both_sides(
     ticket = world["tickets"]["a"]
     ticket.tags = [Tag(code="food", name_zh="食物", kind=TagKind.NEED)]
     ticket.due_at = utcnow() - timedelta(days=2, hours=1)
+    transcript = ticket.voicemails[0].transcript  # long: the row must not widen the page
+    transcript.text = "我想买米，家里老人腿脚不方便，" * 6
     db_session.commit()
     sign_in(page, live_server, "worker-a")
     row = page.locator(".ticket-row").first
