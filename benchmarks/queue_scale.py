@@ -389,7 +389,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--timeout", type=int, default=1800, help="the whole run, in seconds")
+    parser.add_argument("--timeout", type=int, default=3600, help="the whole run, in seconds")
     parser.add_argument("--extra-sql", action="append", default=[], help="run after loading")
     args = parser.parse_args()
     for signum in (signal.SIGALRM, signal.SIGTERM):  # exit through the finally: clean up
