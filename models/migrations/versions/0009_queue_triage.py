@@ -2,10 +2,11 @@
 
 ``ix_tickets_station_active_order`` serves a station's (or a district's) active queue, and
 its counts, straight from the index in queue order; ``ix_tickets_station_order`` the same
-for every status, and ``ix_tickets_order`` the city's every-status list (the API's default). On PostgreSQL, trigram indexes (pg_trgm, a trusted extension) let a
-search for any part of a caller's number, or for three or more characters of a transcript,
-avoid reading every ticket or transcript. They are not in the models: Alembic cannot
-compare an operator-class index, and SQLite has no use for them (it scans; see README).
+for every status, and ``ix_tickets_order`` the city's every-status list (the API's
+default). On PostgreSQL, trigram indexes (pg_trgm, a trusted extension) let a search for
+any part of a caller's number, or for three or more characters of a transcript, avoid
+reading every ticket or transcript. They are not in the models: Alembic cannot compare an
+operator-class index, and SQLite has no use for them (it scans; see README).
 
 Revision ID: 0009
 Revises: 0008
