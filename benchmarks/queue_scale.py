@@ -7,11 +7,12 @@ Needs PostgreSQL at 127.0.0.1:5432 (trust auth for ``postgres``, database ``test
 throw-away databases next to ``test``, migrated and filled with set-based SQL: "small" (10k
 tickets, 50k calls) and "large" (200k tickets, 1M calls), both with 11 districts and 200
 stations. In one process, with Flask's test client on ``create_app()``, it times each scenario
-(the console queue page for a worker, a district admin and a city admin; GET /api/v1/tickets
-pages 1 and 3) N times after warm-ups, alternating small and large request by request, and
-prints p50/p95, the large/small p95 ratio against the target (at most 2x), rows per page and
-SQL per request. For a scenario over the target it EXPLAINs (ANALYZE, BUFFERS) the SELECTs of
-one large request (captured with before_cursor_execute) and prints the slowest plan.
+(the console queue page for a worker, a district admin and a city admin, with filters,
+searches and keyset pages; GET /api/v1/tickets pages 1 and 3, and a search) N times after
+warm-ups, alternating small and large request by request, and prints p50/p95, the large/small
+p95 ratio against the target (at most 2x, and p95 under 150 ms at the large size), rows per
+page and SQL per request. For a scenario over the target it EXPLAINs (ANALYZE, BUFFERS) the
+SELECTs of one large request (captured with before_cursor_execute) and prints the slowest plan.
 ``--extra-sql`` runs statements (e.g. a candidate index) on both databases after loading.
 The databases are dropped at the end, also on failure, SIGTERM or timeout.
 """
@@ -46,6 +47,7 @@ SIZES = {
 }
 PASSWORD = "benchmark-password"
 TARGET = 2.0
+CEILING_MS = 150.0  # and each page's p95 at the large size under this
 # Set-based load; :callers, :calls, :tickets come from SIZES. Station 1 is the busiest (~3.4x
 # the average); phone numbers derive from ids.
 LOAD_SQL = """
@@ -98,6 +100,27 @@ FROM (SELECT *, now() - random() * CASE WHEN st = 'resolved' THEN interval '90 d
       1 + floor(random() * :callers)::int c FROM generate_series(1, :tickets) g) a) b) x
 ON CONFLICT DO NOTHING;
 
+-- 0.4% of calls reached a number no station owns: the city's unassigned queue.
+UPDATE tickets SET station_id = NULL WHERE id % 250 = 7;
+
+-- A voicemail per voicemail ticket, transcribed: one of 12 needs, then where the caller lives
+-- (5 streets, 997 house numbers), so a street and number matches ~0.02% of transcripts.
+INSERT INTO voicemails (id, recording_sid, station_id, caller_id, ticket_id, recording_url,
+  duration_seconds, language, menu_tags, state, attempts, created_at, updated_at)
+SELECT id, 'RE' || lpad(id::text, 32, '0'), station_id, caller_id, id, '', 30, 'zh',
+  '["food"]', 'transcribed', 1, opened_at, opened_at FROM tickets WHERE source = 'voicemail';
+
+INSERT INTO transcripts (voicemail_id, text, raw_text, words, confidence, language,
+  language_fallback, model, audio_seconds, decode_seconds, created_at)
+SELECT id, (ARRAY['家里没有米了，想请社工帮忙买点米和油', '我妈妈的降压药快吃完了，医院没有货',
+  '老人一个人在家，腿脚不方便，想问能不能上门', '请问现在出门需要什么证明',
+  '心情很不好，一直睡不着',
+  '孩子发烧了，想问哪里可以看病', '胰岛素不够了，能不能帮忙买', '家里断了煤气，做不了饭',
+  '想申请低保，不知道要什么材料', '邻居老人几天没出门了，担心他', '需要轮椅，出不了门',
+  '菜太贵了，想问有没有平价菜'])[1 + id % 12] || '，我住在' || (ARRAY['南洲路', '江南大道',
+  '同德围', '凤阳路', '昌岗路'])[1 + (id / 12) % 5] || (id % 997) || '号', '', '[]', .8, 'zh',
+  false, 'bench', 30, 3, created_at FROM voicemails;
+
 INSERT INTO tags (id, code, name_zh, name_en, kind) VALUES (1, 'food', '食物', 'Food', 'need'),
   (2, 'medicine', '药品', 'Medicine', 'need'), (3, 'medical', '就医', 'Medical', 'need'),
   (4, 'emotional', '情绪', 'Emotional', 'need'), (5, 'policy', '政策', 'Policy', 'need'),
@@ -128,9 +151,22 @@ CONSOLE = [  # scenario, user, query string of GET /console/
     ("console worker ?urgent=1", "worker", "?urgent=1"),
     ("console worker ?tag=food", "worker", "?tag=food"),
     ("console worker ?status=all", "worker", "?status=all"),  # ~as many rows at both sizes
+    ("console worker referred out", "worker", "?view=referred_out"),
+    ("console worker ?q=0042 phone", "worker", "?q=0042"),  # any part of a number
+    ("console worker ?q=降压药", "worker", "?q=降压药"),  # words said, 1 in 12 transcripts
+    ("console worker ?q=米 (1 char)", "worker", "?q=米"),  # too short for a trigram
     ("console district admin", "district", ""),
+    ("console district ?station=", "district", "?station=station-012"),
     ("console city admin", "city", ""),
+    ("console city ?district=", "city", "?district=district-3"),
+    ("console city unassigned", "city", "?unassigned=1"),
+    ("console city ?q=+8613800000042", "city", "?q=%2B8613800000042"),
+    ("console city ?q=0042 phone", "city", "?q=0042"),
+    ("console city ?q=江南大道123号", "city", "?q=江南大道123号"),
+    ("console city ?q=#ticket", "city", "?q=%2342"),
 ]
+PAGED = [("worker", "?status=all"), ("city", "")]  # "console <user> page 3": next, next
+NEXT = re.compile(r'rel="next" href="([^"]+)"')
 API = "/api/v1/tickets?limit=50"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -170,10 +206,10 @@ def load(site: Site) -> None:
         for sql in LOAD_SQL.strip().split(";\n\n"):
             started = time.perf_counter()
             rows = db.execute(text(sql), SIZES[site.size]).rowcount
-            table = re.search(r"INSERT INTO (\w+)", sql).group(1)
+            table = re.search(r"(?:INSERT INTO|UPDATE) (\w+)", sql).group(1)
             took = time.perf_counter() - started
             print(f"  {site.size}: {table:<16}{rows:>10,} rows {took:6.1f} s")
-        for table in ("districts", "stations", "callers", "calls", "tickets", "tags"):
+        for table in ("districts", "stations", "callers", "calls", "tickets", "tags", "voicemails"):
             db.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
     with Session(engine) as session:
         for name, role, station, district in USERS:
@@ -240,6 +276,14 @@ def start(site: Site, instance: str) -> None:
     site.app = create_app({"IVR_INSTANCE_DIR": instance, "IVR_DATABASE_URL": database})
     site.clients = {u: sign_in(site.app, u) for u, *_ in USERS} | {None: site.app.test_client()}
     site.paths = {name: (user, "/console/" + query) for name, user, query in CONSOLE}
+    for user, query in PAGED:
+        path = "/console/" + query
+        for _ in range(2):
+            path = "/console/" + NEXT.search(get(site, user, path).text).group(1).replace(
+                "&amp;", "&"
+            )
+        site.paths[f"console {user} page 3"] = (user, path)
+    site.paths["api city ?q=0042"] = ("city", f"{API}&q=0042")
     for user in ("worker", "city"):
         site.paths[f"api {user} page 1"] = (user, API)
         cursor = get(site, user, API).json["next_cursor"]
@@ -287,8 +331,10 @@ def report(results: dict) -> list[str]:
     for name, result in results.items():
         s, lg = result["small"], result["large"]
         ratio = lg["p95"] / s["p95"]
-        verdict = "ok" if ratio <= TARGET else "MISS" + ("*" if lg["rows"] > 2 * s["rows"] else "")
-        misses += [name] if ratio > TARGET else []
+        missed = ratio > TARGET or lg["p95"] > CEILING_MS
+        verdict = "ok" if not missed else "MISS" + ("*" if lg["rows"] > 2 * s["rows"] else "")
+        verdict += f" (p95 l > {CEILING_MS:.0f} ms)" if lg["p95"] > CEILING_MS else ""
+        misses += [name] if missed else []
         print(
             f"{name:<28}{s['rows']:>5}/{lg['rows']:<3}{s['sql']:>4}/{lg['sql']:<3}"
             f"{s['sql_ms']:>6.1f}/{lg['sql_ms']:<5.1f}{s['p50']:>7.1f}{s['p95']:>7.1f}"
@@ -300,7 +346,10 @@ def report(results: dict) -> list[str]:
         " the gap is rendering more rows, not the table size."
     )
     summary = f"MISSED by {len(misses)} of {len(results)}" if misses else "PASS, all"
-    print(f"\nTarget p95(large) <= {TARGET:.0f}x p95(small): {summary} scenarios")
+    print(
+        f"\nTarget p95(large) <= {TARGET:.0f}x p95(small) and p95(large) < {CEILING_MS:.0f} ms:"
+        f" {summary} scenarios"
+    )
     return misses
 
 
@@ -340,7 +389,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--timeout", type=int, default=1800, help="the whole run, in seconds")
+    parser.add_argument("--timeout", type=int, default=3600, help="the whole run, in seconds")
     parser.add_argument("--extra-sql", action="append", default=[], help="run after loading")
     args = parser.parse_args()
     for signum in (signal.SIGALRM, signal.SIGTERM):  # exit through the finally: clean up
@@ -363,7 +412,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as instance:
             for site in sites:
                 start(site, f"{instance}/{site.size}")
-            names = [name for name, *_ in CONSOLE] + [n for n in sites[0].paths if "api" in n]
+            names = [name for name, *_ in CONSOLE] + [
+                n for n in sites[0].paths if "api" in n or "page 3" in n
+            ]
             results = {name: measure(sites, name, args.requests, args.warmup) for name in names}
             misses = report(results)
             if misses:

@@ -37,7 +37,7 @@ class QueueVersion(Base):
     """How many times a station's queue has changed: a ticket of it (or referred away
     from it) opened, changed, moved or deleted, or an entry added to a ticket's trail.
 
-    Kept by triggers on ``tickets`` and ``ticket_events`` (migration 0012), so a console
+    Kept by triggers on ``tickets`` and ``ticket_events`` (migration 0010), so a console
     polling for changes reads one row per station instead of the tickets themselves.
     ``station_id`` 0 is the unassigned queue (tickets with no station).
     """

@@ -162,6 +162,19 @@ class Ticket(Timestamped, Base):
             sqlite_where=text("status != 'resolved'"),
             postgresql_where=text("status != 'resolved'"),
         ),
+        # A station's (or district's) queue straight from an index in queue order, active
+        # or every status; its keyset pages are one range each (ivr.tickets.queue.after).
+        Index(
+            "ix_tickets_station_active_order",
+            "station_id",
+            "priority",
+            "due_at",
+            "id",
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_tickets_station_order", "station_id", "priority", "due_at", "id"),
+        Index("ix_tickets_order", "priority", "due_at", "id"),  # the API's every-status list
         # At most one open case per caller per station: repeat calls join it.
         Index(
             "uq_tickets_open_per_caller",

@@ -115,6 +115,18 @@ TICKET_FILTERS = [
         "`me`, `none` (unassigned) or a username.",
     ),
     *_window("opened_at"),
+    query(
+        "view",
+        {"type": "string", "enum": ["queue", "referred_out"]},
+        "`queue` (default): tickets now at your stations. `referred_out`: tickets referred"
+        " from your stations to others, in their current state.",
+    ),
+    query(
+        "q",
+        {"type": "string", "maxLength": 100},
+        "Search: `#123` a ticket number; digits, any part of the caller's number (3 or more)"
+        " or a ticket number; other text, words in a transcript.",
+    ),
     *PAGING,
 ]
 TICKET_ID = path_id("ticket_id", "ticket")

@@ -30,6 +30,8 @@ PARAMETERS = {
     "until",
     "cursor",
     "limit",
+    "view",
+    "q",
 }
 STATUSES = tuple(s.value for s in TicketStatus)
 
@@ -46,6 +48,8 @@ class TicketFilters:
     until: datetime | None
     after: list | None  # the cursor's (priority, due_at, id)
     limit: int
+    view: str = queue.QUEUE  # or queue.REFERRED_OUT
+    q: str = ""
 
 
 def read_filters(query: Query) -> TicketFilters:
@@ -60,6 +64,8 @@ def read_filters(query: Query) -> TicketFilters:
         until=query.moment("until", end_of_day=True),
         after=decode_cursor(query.raw("cursor"), LISTING, (int, datetime, int)),
         limit=query.limit(),
+        view=query.choice("view", queue.VIEWS) or queue.QUEUE,
+        q=query.raw("q") or "",
     )
 
 
@@ -99,6 +105,9 @@ def tickets_query(filters: TicketFilters, scope: Scope, user: User, now: datetim
     if filters.assignee:
         conditions.append(_assignee_clause(filters.assignee, user))
     conditions.extend(queue.opened_between(filters.since, filters.until))
+    searched = queue.search(filters.q)
+    if searched is not None:
+        conditions.append(searched)
     if filters.after:
         conditions.append(queue.after(filters.after))
-    return queue.queue_query(scope, *conditions).limit(filters.limit + 1)
+    return queue.queue_query(scope, *conditions, view=filters.view).limit(filters.limit + 1)

@@ -145,8 +145,100 @@ def add_demo_activity(
                     del open_ticket[caller.id]
         session.flush()
     _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
+    _refer_one_out(session, by_code.get(WITHHELD_STATION), by_code.get(REFERRED_TO), now)
+    _unassigned_call(session, now, result)
     _attribute_to_demo_workers(session)
     return result
+
+
+def _unassigned_call(session: Session, now: datetime, result: ActivityResult) -> None:
+    """A call to a number no station owns: the city admin's unassigned queue."""
+    started = now - timedelta(hours=5)
+    call = Call(
+        call_sid=f"{CALL_PREFIX}unassigned{0:016d}",
+        direction=CallDirection.INBOUND,
+        from_number="+8613900000099",
+        to_number="+862000000000",
+        language="zh",
+        chosen_need="medicine",
+        started_at=started,
+        ended_at=started + timedelta(seconds=60),
+        status="completed",
+        outcome=CallOutcome.VOICEMAIL,
+    )
+    session.add(call)
+    session.flush()
+    caller = Caller(phone_number=call.from_number, name="林伯")
+    session.add(caller)
+    session.flush()
+    call.caller_id = caller.id
+    ticket = Ticket(
+        caller_id=caller.id,
+        caller_number=call.from_number,
+        opened_at=started,
+        due_at=started + timedelta(days=1),
+    )
+    session.add(ticket)
+    session.flush()
+    session.add(TicketEvent(ticket_id=ticket.id, at=started, kind=TicketEventKind.OPENED))
+    _voicemail(session, random.Random(7), call, ticket, "medicine", started, now)
+    result.calls, result.voicemails, result.tickets = (
+        result.calls + 1,
+        result.voicemails + 1,
+        result.tickets + 1,
+    )
+
+
+REFERRED_TO = "haizhu-fengyang"  # 南洲街 hands one case to 凤阳街: its "referred out" view
+
+
+def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:
+    return (
+        ticket.caller_id is not None
+        and session.scalar(
+            select(Ticket.id).where(
+                Ticket.station_id == station.id,
+                Ticket.caller_id == ticket.caller_id,
+                Ticket.status != TicketStatus.RESOLVED,
+            )
+        )
+        is not None
+    )
+
+
+def _refer_one_out(
+    session: Session, sender: Station | None, target: Station | None, now: datetime
+) -> None:
+    """The sender's oldest open case with a known caller goes to ``target``, unreferred."""
+    if sender is None or target is None:
+        return
+    candidates = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.station_id == sender.id,
+            Ticket.status != TicketStatus.RESOLVED,
+            Ticket.caller_id.is_not(None),
+        )
+        .order_by(Ticket.opened_at)
+    )
+    for ticket in candidates:
+        if not _has_open_case(session, target, ticket):
+            break
+    else:
+        return
+    ticket.referred_from_station_id, ticket.station_id = sender.id, target.id
+    ticket.assignee_id = None
+    at = max(ticket.opened_at, now - timedelta(hours=1))
+    data = {"from_station": sender.code, "to_station": target.code}
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=at,
+            kind=TicketEventKind.REFERRED,
+            note="居民住在凤阳街",
+            data=data,
+        )
+    )
 
 
 WITHHELD_STATION = "haizhu-nanzhou"  # where the demo workers sign in

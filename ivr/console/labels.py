@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_request_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from models import CallOutcome, Role, TicketStatus, VoicemailState, Vulnerability
@@ -92,6 +93,43 @@ def local_time(
     return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+def due_text(due_at: datetime, now: datetime) -> tuple[str, bool]:
+    """How long is left, or how late it is, in the largest whole unit a person reads at a
+    glance ("超时 29 天", "剩 3 小时"); and whether it is late."""
+    seconds = (due_at - now).total_seconds()
+    late, minutes = seconds < 0, int(abs(seconds) // 60)
+    if minutes >= 24 * 60:
+        amount, unit = minutes // (24 * 60), "d"
+    elif minutes >= 60:
+        amount, unit = minutes // 60, "h"
+    else:
+        amount, unit = minutes, "m"
+    return _due_form(late, unit).format(n=amount), late
+
+
+def _due_form(late: bool, unit: str) -> str:
+    """Translated once per request: a queue page asks for one per row."""
+    forms = g.setdefault("due_forms", {}) if has_request_context() else {}
+    if (late, unit) not in forms:
+        forms[late, unit] = str(DUE_FORMS[late, unit])
+    return forms[late, unit]
+
+
+def priority_names() -> dict[int, str]:
+    return {0: _("紧急"), 1: _("较急"), 2: _("一般"), 3: _("不急")}
+
+
+# The {n} is filled in here and by console.js, which counts down with the same words.
+DUE_FORMS = {
+    (True, "d"): _l("超时 {n} 天"),
+    (True, "h"): _l("超时 {n} 小时"),
+    (True, "m"): _l("超时 {n} 分钟"),
+    (False, "d"): _l("剩 {n} 天"),
+    (False, "h"): _l("剩 {n} 小时"),
+    (False, "m"): _l("剩 {n} 分钟"),
+}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.globals.update(
@@ -103,5 +141,11 @@ def init_app(app: Flask) -> None:
         call_outcome_label=lambda o: CALL_OUTCOMES.get(o, o),
         voicemail_state_label=lambda v: VOICEMAIL_STATES.get(v, v),
         role_label=lambda r: ROLES.get(r, r),
+        due_text=due_text,
+        priority_names=priority_names,
+        due_forms=lambda: {
+            f"{'late' if late else 'left'}-{unit}": str(text)
+            for (late, unit), text in DUE_FORMS.items()
+        },
     )
     app.jinja_env.tests["cjk"] = lambda text: bool(text) and is_cjk(text[-1])

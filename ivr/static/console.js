@@ -21,15 +21,20 @@
     });
   });
 
-  var left = document.body.dataset.left, late = document.body.dataset.late;
+  // The same words as the server's (labels.due_text): the largest whole unit.
+  var forms = document.body.dataset;
+  function dueText(late, m) {
+    var n = m, unit = "m";
+    if (m >= 1440) { n = Math.floor(m / 1440); unit = "d"; }
+    else if (m >= 60) { n = Math.floor(m / 60); unit = "h"; }
+    return forms[(late ? "dueLate" : "dueLeft") + unit.toUpperCase()].replace("{n}", n);
+  }
   function countDown() {
     document.querySelectorAll(".due[data-due]").forEach(function (due) {
-      var minutes = Math.floor((Date.parse(due.dataset.due) - Date.now()) / 60000);
-      due.classList.toggle("late", minutes < 0);
-      due.textContent = minutes < 0
-        ? late.replace("{m}", -minutes)
-        : left.replace("{h}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
+      var seconds = (Date.parse(due.dataset.due) - Date.now()) / 1000;
+      due.classList.toggle("late", seconds < 0);
+      due.textContent = dueText(seconds < 0, Math.floor(Math.abs(seconds) / 60));
     });
   }
-  if (left && late) setInterval(countDown, 30000);
+  if (forms.dueLateM) setInterval(countDown, 30000);
 })();

@@ -102,31 +102,10 @@
 
   // --- the fresh list --------------------------------------------------------------
   function region(doc, id) {
-    var found = doc.getElementById(id);
-    if (found) return found;
-    if (id === "queue-counts") return doc.querySelector("main ul.counts");
-    return legacyList(doc);
-  }
-  // Until the queue page marks its list with id="queue-list": what follows the filters
-  // form (this block and scripts aside), wrapped in one element, in the page and in each
-  // fetched copy alike.
-  function legacyList(doc) {
-    var form = doc.querySelector("main form.filters");
-    if (!form) return null;
-    var wrapper = doc.createElement("div");
-    wrapper.id = "queue-list";
-    var node = form.nextSibling;
-    while (node) {
-      var following = node.nextSibling;
-      var skip = node.nodeType === 1 && (node.id === "queue-live" || /^(SCRIPT|LINK)$/.test(node.tagName));
-      if (!skip) wrapper.appendChild(node);
-      node = following;
-    }
-    form.parentNode.insertBefore(wrapper, form.nextSibling);
-    return wrapper;
+    return doc.getElementById(id);
   }
   function rowsOf(list) {
-    return Array.prototype.slice.call(list.querySelectorAll("[data-ticket-id], .ticket-row"));
+    return Array.prototype.slice.call(list.querySelectorAll("[data-ticket-id]"));
   }
   function idOf(row) {
     if (row.dataset.ticketId) return row.dataset.ticketId;
@@ -179,7 +158,7 @@
     var anchorId = anchor ? idOf(anchor) : null;
     var anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
     var focused = document.activeElement && list.contains(document.activeElement)
-      ? idOf(document.activeElement.closest("[data-ticket-id], .ticket-row") || list) : null;
+      ? idOf(document.activeElement.closest("[data-ticket-id]") || list) : null;
 
     list.innerHTML = next.innerHTML;
     var counts = region(document, "queue-counts"), nextCounts = region(doc, "queue-counts");

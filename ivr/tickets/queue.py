@@ -2,36 +2,67 @@
 
 The console's queue page and the API's ticket list are two views of this one query; the
 filters are built from the clauses below, so "overdue" or "urgent" means the same in both.
+
+Two views of a scope: its *queue* (tickets now at its stations: what it must act on) and
+what it *referred out* (tickets it handed to a station outside the scope, shown with their
+current state). A referral moves a ticket from the sender's queue and counts to the
+receiver's; the sender can still open it (``Scope.tickets_clause``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tuple_
+from sqlalchemy.orm import joinedload, selectinload
 
 from ivr.tickets.scope import Scope
-from models import Priority, Tag, Ticket, TicketStatus
+from models import Priority, Tag, Ticket, TicketStatus, Transcript, Voicemail
 
-ORDER = (Ticket.priority, Ticket.due_at, Ticket.id)  # the keyset API cursors follow
+ORDER = (Ticket.priority, Ticket.due_at, Ticket.id)  # the keyset cursors follow
+QUEUE, REFERRED_OUT = "queue", "referred_out"
+VIEWS = (QUEUE, REFERRED_OUT)
+SEARCH_MAX = 100
+PHONE = re.compile(r"^\+?[\d\s()-]+$")
+TICKET_NUMBER = re.compile(r"^#\s*(\d{1,9})$")
+MIN_PHONE_DIGITS = 3  # fewer is a ticket number; a trigram index needs three characters
 
 
-def queue_query(scope: Scope, *conditions: ColumnElement[bool] | Any) -> Select[tuple[Ticket]]:
-    """Tickets in ``scope`` meeting ``conditions``, in queue order, with what a row shows."""
+def queue_query(
+    scope: Scope, *conditions: ColumnElement[bool] | Any, view: str = QUEUE
+) -> Select[tuple[Ticket]]:
+    """Tickets in ``scope``'s ``view`` meeting ``conditions``, in queue order, with a row's
+    details."""
     return (
         select(Ticket)
-        .where(scope.tickets_clause(), *conditions)
+        .where(in_view(scope, view), *conditions)
         .order_by(*ORDER)
         .options(
+            # Many-to-one in the same statement (each round trip costs more than the join);
+            # the tags, a collection, in one more.
+            joinedload(Ticket.station),
+            joinedload(Ticket.caller),
+            joinedload(Ticket.referred_from),
+            joinedload(Ticket.assignee),
             selectinload(Ticket.tags),
-            selectinload(Ticket.station),
-            selectinload(Ticket.caller),
-            selectinload(Ticket.referred_from),
-            selectinload(Ticket.assignee),
         )
     )
+
+
+def in_view(scope: Scope, view: str = QUEUE) -> ColumnElement[bool]:
+    """The queue: tickets now at a station in scope (the city's includes the unassigned ones).
+    Referred out: tickets referred from a station in scope to one outside it."""
+    if view == REFERRED_OUT:
+        if scope.is_city:
+            return false()  # every station is the city's: nothing leaves its scope
+        return and_(
+            Ticket.referred_from_station_id.is_not(None),
+            scope.stations_clause(Ticket.referred_from_station_id),
+            or_(Ticket.station_id.is_(None), ~scope.stations_clause(Ticket.station_id)),
+        )
+    return true() if scope.is_city else scope.stations_clause(Ticket.station_id)
 
 
 def active() -> ColumnElement[bool]:
@@ -58,6 +89,11 @@ def overdue(now: datetime, wanted: bool = True) -> ColumnElement[bool]:
     return or_(Ticket.status == TicketStatus.RESOLVED, Ticket.due_at >= now)
 
 
+def unassigned_station() -> ColumnElement[bool]:
+    """The city's unassigned queue: calls to a number no station owns."""
+    return Ticket.station_id.is_(None)
+
+
 def opened_between(start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
     bounds = []
     if start is not None:
@@ -67,11 +103,90 @@ def opened_between(start: datetime | None, end: datetime | None) -> list[ColumnE
     return bounds
 
 
-def after(key: list[Any]) -> ColumnElement[bool]:
-    """Tickets after ``key``, a (priority, due_at, id) cursor, in queue order."""
+def after(key: list[Any] | tuple[Any, ...]) -> ColumnElement[bool]:
+    """Tickets after ``key``, a (priority, due_at, id) cursor, in queue order.
+
+    A row-value comparison, not the equivalent OR of three terms: PostgreSQL turns it into
+    one range on an index in queue order, where the OR form made it read every candidate.
+    """
     priority, due_at, ticket_id = key
-    return or_(
-        Ticket.priority > priority,
-        and_(Ticket.priority == priority, Ticket.due_at > due_at),
-        and_(Ticket.priority == priority, Ticket.due_at == due_at, Ticket.id > ticket_id),
+    return tuple_(*ORDER) > tuple_(priority, due_at, ticket_id)
+
+
+def search(text: str) -> ColumnElement[bool] | None:
+    """Tickets matching what a worker typed: "#123" a ticket number; digits (three or more)
+    any part of the caller's number, or that ticket number; anything else words said in a
+    voicemail's transcript. None when there is nothing to search for."""
+    text = " ".join(text.split())[:SEARCH_MAX]
+    if not text:
+        return None
+    number = TICKET_NUMBER.fullmatch(text)
+    if number:
+        return Ticket.id == int(number.group(1))
+    if PHONE.fullmatch(text):
+        digits = re.sub(r"\D", "", text)
+        by_id = Ticket.id == int(digits) if len(digits) <= 9 else false()
+        if len(digits) < MIN_PHONE_DIGITS:
+            return by_id
+        return or_(by_id, Ticket.caller_number.contains(digits, autoescape=True))
+    said = (
+        select(Voicemail.ticket_id)
+        .join(Transcript, Transcript.voicemail_id == Voicemail.id)
+        .where(Transcript.text.contains(text, autoescape=True))
     )
+    return Ticket.id.in_(said)
+
+
+def cursor_of(ticket: Ticket) -> str:
+    """The text a page's "next" link carries: the last row's place in queue order."""
+    micros = round(ticket.due_at.timestamp() * 1_000_000)
+    return f"{ticket.priority}.{micros}.{ticket.id}"
+
+
+def parse_cursor(text: str) -> tuple[int, datetime, int] | None:
+    """The key in ``text`` (from :func:`cursor_of`); None if it is not one."""
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 18 for p in parts):
+        return None
+    try:
+        due = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(parts[1]))
+    except OverflowError:
+        return None
+    return int(parts[0]), due, int(parts[2])
+
+
+def first_lines(session: Any, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's first transcribed words: its earliest voicemail with a transcript."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(Voicemail.ticket_id, Transcript.text)
+        .join(Transcript, Transcript.voicemail_id == Voicemail.id)
+        .where(Voicemail.ticket_id.in_(ticket_ids), Transcript.text != "")
+        .order_by(Voicemail.ticket_id, Voicemail.id)
+    )
+    found: dict[int, str] = {}
+    for ticket_id, text in rows:
+        found.setdefault(ticket_id, first_line(text))
+    return found
+
+
+def first_line(text: str, limit: int = 60) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def menu_needs(session: Any, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The needs callers chose in the menu, per ticket, from its voicemails' menu tags."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(Voicemail.ticket_id, Voicemail.menu_tags)
+        .where(Voicemail.ticket_id.in_(ticket_ids))
+        .order_by(Voicemail.ticket_id, Voicemail.id)
+    )
+    found: dict[int, list[str]] = {}
+    for ticket_id, tags in rows:
+        needs = found.setdefault(ticket_id, [])
+        needs.extend(t for t in tags or () if t not in needs)
+    return found

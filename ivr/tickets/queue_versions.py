@@ -1,4 +1,4 @@
-"""Has a queue changed? Per-station counters that database triggers keep (migration 0012).
+"""Has a queue changed? Per-station counters that database triggers keep (migration 0010).
 
 Every change to a ticket, or a new entry in its trail, bumps the version of its station
 and of the station it was referred from, whoever writes it (a webhook, the transcription

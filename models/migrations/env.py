@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 import models
 from models.db import make_engine
+from models.migrate import modelled
 
 config = context.config
 target_metadata = models.Base.metadata
@@ -21,6 +22,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=modelled,
         )
         with context.begin_transaction():
             context.run_migrations()

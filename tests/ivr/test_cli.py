@@ -176,6 +176,12 @@ def test_demo_seeds_once(runner, db_session):
     assert all(t.due_at > t.opened_at and t.events for t in tickets)
     withheld = [t for t in tickets if t.caller_id is None]
     assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}
+    # The queue's views have something to show: a case 南洲街 referred out, one unassigned.
+    nanzhou = db_session.scalar(select(Station.id).where(Station.code == "haizhu-nanzhou"))
+    assert any(
+        t.referred_from_station_id == nanzhou and t.status.value != "resolved" for t in tickets
+    )
+    assert any(t.station_id is None for t in tickets)
 
 
 def test_before_db_upgrade_a_menu_file_validates_and_other_commands_say_what_to_do(tmp_path):

@@ -4,12 +4,13 @@ from sqlalchemy import inspect
 
 import models
 from models.db import make_engine
-from models.migrate import current_revision, downgrade, head_revision, upgrade
+from models.migrate import current_revision, downgrade, head_revision, modelled, upgrade
 
 
 def _drift(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": modelled}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, models.Base.metadata)
 
 
@@ -44,4 +45,15 @@ def test_the_queue_and_call_log_have_their_indexes(empty_database_url):
     assert call_indexes["ix_calls_station_started"] == ["station_id", "started_at"]
     caller_unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("callers")}
     assert ("phone_number",) in caller_unique
+    engine.dispose()
+
+
+def test_postgresql_gets_the_search_indexes(empty_database_url):
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    inspector = inspect(engine)
+    names = {i["name"] for t in ("tickets", "transcripts") for i in inspector.get_indexes(t)}
+    assert "ix_tickets_station_active_order" in names
+    if engine.dialect.name == "postgresql":
+        assert {"ix_tickets_caller_number_trgm", "ix_transcripts_text_trgm"} <= names
     engine.dispose()

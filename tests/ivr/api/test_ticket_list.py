@@ -154,3 +154,26 @@ def test_bad_filters_are_a_clear_400(api, world, params):
 def test_limit_bounds_are_accepted(api, world):
     assert api("worker-a").get("/tickets", limit=1).status_code == 200
     assert api("worker-a").get("/tickets", limit=200).status_code == 200
+
+
+def test_a_referred_ticket_lists_at_the_receiver_and_under_the_senders_referred_out(
+    api, world, db_session
+):
+    ticket = factories.ticket(db_session, world.a)
+    ticket.referred_from_station_id, ticket.station_id = world.a.id, world.b.id
+    db_session.commit()
+    assert ticket.id not in _ids(api("worker-a").get("/tickets"))
+    assert _ids(api("worker-a").get("/tickets", view="referred_out")) == [ticket.id]
+    assert ticket.id in _ids(api("worker-b").get("/tickets"))
+    assert _ids(api("worker-b").get("/tickets", view="referred_out")) == []
+    assert ticket.id not in _ids(api("haizhu-admin").get("/tickets"))
+    assert error_code(api("worker-a").get("/tickets", view="sideways")) == "invalid_parameter"
+
+
+def test_search_by_number_part_or_ticket_number(api, world, db_session):
+    mine = factories.ticket(db_session, world.a, factories.caller(db_session, "+8613812345678"))
+    other = factories.ticket(db_session, world.a)
+    db_session.commit()
+    assert _ids(api("worker-a").get("/tickets", q="5678")) == [mine.id]
+    assert _ids(api("worker-a").get("/tickets", q=f"#{other.id}")) == [other.id]
+    assert _ids(api("worker-b").get("/tickets", q="5678")) == []

@@ -11,16 +11,16 @@ SQLite's batch mode rebuilds a table to alter it, which drops its triggers: a la
 migration that alters ``tickets`` or ``ticket_events`` in batch mode must create them
 again (``create_sqlite_triggers`` below).
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
