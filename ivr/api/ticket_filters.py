@@ -15,7 +15,7 @@ from ivr.api.scoped import STATION_CODE
 from ivr.stations.users import USERNAME
 from ivr.tickets import queue
 from ivr.tickets.scope import Scope
-from ivr.tickets.tags import TagInvalid, normalise_tag
+from ivr.tickets.tags import MAX_TAG_LENGTH, TagInvalid, normalise_tag
 from models import Station, Ticket, TicketStatus, User
 
 LISTING = "tickets"
@@ -69,15 +69,23 @@ def read_filters(query: Query) -> TicketFilters:
     )
 
 
+# Holds characters no stored tag may hold, so it matches no ticket (and, unlike what was
+# typed, holds no NUL for PostgreSQL to refuse).
+NO_SUCH_TAG = "<no such tag>"
+
+
 def _tag(query: Query) -> str | None:
     """A tag as typed (a catalogue code or name, or free text), in its stored form."""
     raw = query.raw("tag")
     if raw is None:
         return None
+    if not 1 <= len(raw) <= MAX_TAG_LENGTH:
+        raise invalid_parameter("tag", f"1 到 {MAX_TAG_LENGTH} 个字符")
     try:
         return normalise_tag(raw) or None
-    except TagInvalid as exc:
-        raise invalid_parameter("tag", str(exc)) from None
+    except TagInvalid:
+        # No ticket can carry a tag that has no normal form: the filter finds nothing.
+        return NO_SUCH_TAG
 
 
 def _assignee_clause(assignee: str, user: User):  # type: ignore[no-untyped-def]

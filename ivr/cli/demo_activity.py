@@ -182,6 +182,7 @@ def _unassigned_call(session: Session, now: datetime, result: ActivityResult) ->
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, at=started, kind=TicketEventKind.OPENED))
     _voicemail(session, random.Random(7), call, ticket, "medicine", started, now)
+    _tag_need(session, ticket, "medicine", caller)
     result.calls, result.voicemails, result.tickets = (
         result.calls + 1,
         result.voicemails + 1,

@@ -65,14 +65,10 @@ class Filters:
             problems.append(_("未知的状态筛选，已忽略"))
             status = "active"
         found.status = status
-        try:
-            tag = normalise_tag(args.get("tag", ""))
+        try:  # a well-formed tag no ticket carries yet filters to nothing
+            found.tag = normalise_tag(args.get("tag", ""))
         except TagInvalid:
-            tag = None
-        if tag is None or (tag and tag not in places.tags):
             problems.append(_("标签筛选格式不正确，已忽略"))
-        elif tag:
-            found.tag = tag
         if args.get("station"):
             found.station = places.stations.get(args["station"])
             if found.station is None:

@@ -29,8 +29,8 @@ def test_an_urgent_voicemail_appears_with_its_cue(world, urgent_line, live_serve
     sign_in(page, live_server, "worker-a")
     assert len(rows(page)) == 1
     assert page.locator("#queue-live-sound").is_checked()  # sound on by default
-    page.fill("input[name=tag]", "foo")  # a half-typed filter the update must not lose
-    page.focus("input[name=tag]")
+    page.fill("input[name=q]", "foo")  # a half-typed filter the update must not lose
+    page.focus("input[name=q]")
     title = page.title()
 
     urgent_line("CA" + "1" * 32, "+8613911110001")
@@ -41,8 +41,8 @@ def test_an_urgent_voicemail_appears_with_its_cue(world, urgent_line, live_serve
     assert "新的紧急工单" in page.inner_text(".live-alert")
     assert page.title() == f"(1 紧急) {title}"
     assert page.get_attribute("#queue-live", "data-tones") == "1"  # the tone was played
-    assert page.input_value("input[name=tag]") == "foo"
-    assert page.evaluate("document.activeElement.name") == "tag"
+    assert page.input_value("input[name=q]") == "foo"
+    assert page.evaluate("document.activeElement.name") == "q"
     assert "更新" in page.inner_text(".live-status")
     shots(page, "urgent-arrived")
 

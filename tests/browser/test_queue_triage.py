@@ -60,7 +60,7 @@ def test_a_worker_searches_and_follows_a_referral_from_both_sides(
     assert "已转介出去 1" in page.inner_text(".counts")
     page.click("#referred-out")
     page.wait_for_url("**view=referred_out**")
-    sent = page.locator(f".ticket-row[data-ticket='{ticket.id}']")
+    sent = page.locator(f".ticket-row[data-ticket-id='{ticket.id}']")
     assert "现在：同德街 · 待回电" in sent.inner_text()
     assert fits_a_phone(page)
     shots(page, "referred-out")
@@ -69,7 +69,7 @@ def test_a_worker_searches_and_follows_a_referral_from_both_sides(
     try:
         other = receiver.new_page()
         sign_in(other, live_server, "worker-b")
-        arrived = other.locator(f".ticket-row[data-ticket='{ticket.id}']")
+        arrived = other.locator(f".ticket-row[data-ticket-id='{ticket.id}']")
         assert "转介自 南洲街" in arrived.inner_text()
         assert "待处理 2" in other.inner_text(".counts")
         shots(other, "receiver-queue")
@@ -108,10 +108,10 @@ def test_a_city_admin_pages_through_and_opens_the_unassigned_queue(
     db_session.commit()
     sign_in(page, live_server, "city")
     assert page.locator(".ticket-row").count() == 50
-    first_page = set(page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticket)"))
+    first_page = set(page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticketId)"))
     page.click("a[rel=next]")
     page.wait_for_url("**after=**")
-    second = page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticket)")
+    second = page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticketId)")
     assert len(second) == 8 and not first_page & set(second)  # 57 + 1 unassigned in all
     assert page.locator("a[rel=next]").count() == 0
     shots(page, "city-page-2")

@@ -138,7 +138,8 @@ def test_the_item_shape(api, world, db_session):
         {"since": "yesterday"},
         {"until": "2024-02-30"},
         {"since": "2024-05-01T08:00:00"},  # no offset: which time zone?
-        {"tag": "Not<A>Tag"},
+        {"tag": ""},
+        {"tag": "x" * 33},
         {"station": "../etc"},
         {"assignee": "x" * 65},
         {"sort": "due_at"},
@@ -149,6 +150,16 @@ def test_bad_filters_are_a_clear_400(api, world, params):
     response = api("worker-a").get("/tickets", **params)
     assert response.status_code == 400
     assert error_code(response) in {"invalid_parameter", "unknown_parameter"}
+
+
+def test_a_tag_with_no_normal_form_finds_nothing(api, world, db_session):
+    # Any text of 1 to 32 characters is a well-formed filter; one that no tag can be
+    # (here angle brackets) simply matches no ticket.
+    factories.ticket(db_session, world.a)
+    db_session.commit()
+    assert api("worker-a").get("/tickets").get_json()["items"]
+    response = api("worker-a").get("/tickets", tag="Not<A>Tag")
+    assert response.status_code == 200 and response.get_json()["items"] == []
 
 
 def test_limit_bounds_are_accepted(api, world):

@@ -10,7 +10,7 @@ from ivr.tickets.actions import refer
 from models import Tag, TagKind, Ticket, TicketStatus, Transcript, utcnow
 from tests import factories
 
-ROW = re.compile(r'<li class="ticket-row" data-ticket="(\d+)">(.*?)</li>', re.S)
+ROW = re.compile(r'<li class="ticket-row" data-ticket-id="(\d+)">(.*?)</li>', re.S)
 
 
 def rows(response) -> dict[int, str]:  # type: ignore[no-untyped-def]
