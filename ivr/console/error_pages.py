@@ -71,6 +71,12 @@ def _texts(exc: HTTPException) -> tuple[str, str]:
         title, text = PAGES.get(
             exc.code or 500, (_l("出错了"), _l("请求未能完成（错误 %(code)d）。", code=exc.code))
         )
+        # What the application itself said when it refused (abort(400, description=…),
+        # already translated) says more than the generic text. Only Werkzeug's own
+        # exceptions: others (Flask-Limiter's) describe themselves in English.
+        own = type(exc).__module__.startswith("werkzeug.")
+        if own and exc.description and exc.description != type(exc).description:
+            text = exc.description
     return str(title), str(text)
 
 
