@@ -108,7 +108,8 @@ def test_a_city_admin_pages_through_and_opens_the_unassigned_queue(
     db_session.commit()
     sign_in(page, live_server, "city")
     assert page.locator(".ticket-row").count() == 50
-    first_page = set(page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticketId)"))
+    ids = "r => r.map(x => x.dataset.ticketId)"
+    first_page = set(page.locator(".ticket-row").evaluate_all(ids))
     page.click("a[rel=next]")
     page.wait_for_url("**after=**")
     second = page.locator(".ticket-row").evaluate_all("r => r.map(x => x.dataset.ticketId)")
