@@ -14,7 +14,8 @@ p95 ratio against the target (at most 2x, and p95 under 150 ms at the large size
 page and SQL per request. For a scenario over the target it EXPLAINs (ANALYZE, BUFFERS) the
 SELECTs of one large request (captured with before_cursor_execute) and prints the slowest plan.
 ``--extra-sql`` runs statements (e.g. a candidate index) on both databases after loading.
-The databases are dropped at the end, also on failure, SIGTERM or timeout.
+The databases are dropped at the end, also on failure, SIGTERM or timeout, unless ``--keep``
+(print their names) or ``--reuse SMALL,LARGE`` (measure those again, loading nothing).
 """
 
 import argparse
@@ -391,6 +392,14 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--timeout", type=int, default=3600, help="the whole run, in seconds")
     parser.add_argument("--extra-sql", action="append", default=[], help="run after loading")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the loaded databases and print their names"
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="SMALL,LARGE",
+        help="measure databases an earlier --keep run loaded (their names), loading nothing",
+    )
     args = parser.parse_args()
     for signum in (signal.SIGALRM, signal.SIGTERM):  # exit through the finally: clean up
         signal.signal(signum, lambda signum, _: sys.exit(f"stopped by signal {signum}"))
@@ -398,12 +407,16 @@ def main() -> int:
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     sites: list[Site] = []
     try:
-        for size in SIZES:
-            name = f"queue_scale_{size}_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as db:
-                db.execute(text(f'CREATE DATABASE "{name}"'))
+        reused = args.reuse.split(",") if args.reuse else []
+        for i, size in enumerate(SIZES):
+            name = reused[i] if reused else f"queue_scale_{size}_{uuid.uuid4().hex[:8]}"
+            if not reused:
+                with admin.connect() as db:
+                    db.execute(text(f'CREATE DATABASE "{name}"'))
             sites.append(Site(size, make_url(ADMIN_URL).set(database=name).render_as_string()))
         for site in sites:
+            if reused:
+                continue
             load(site)
             if args.extra_sql:
                 autocommit(site, *args.extra_sql, "VACUUM ANALYZE")
@@ -425,6 +438,9 @@ def main() -> int:
         for site in sites:
             if site.app is not None:
                 site.app.extensions["ivr.db"].engine.dispose()
+            if args.keep or args.reuse:
+                print(f"  kept {site.size}: {make_url(site.url).database}")
+                continue
             with admin.connect() as db:
                 database = make_url(site.url).database
                 db.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
