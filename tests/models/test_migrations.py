@@ -57,3 +57,34 @@ def test_postgresql_gets_the_search_indexes(empty_database_url):
     if engine.dialect.name == "postgresql":
         assert {"ix_tickets_caller_number_trgm", "ix_transcripts_text_trgm"} <= names
     engine.dispose()
+
+
+QUEUE_TRIGGERS = {
+    "tickets_insert_bump_queue",
+    "tickets_update_bump_queue",
+    "tickets_delete_bump_queue",
+    "ticket_events_insert_bump_queue",
+}
+
+
+def _triggers(engine) -> set[str]:
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+    with engine.connect() as connection:
+        return set(connection.exec_driver_sql(query).scalars())
+
+
+def test_the_live_queue_triggers_survive_every_later_migration(empty_database_url):
+    """SQLite's batch mode rebuilds a table to alter it, dropping its triggers: a migration
+    after 0010 that rebuilds tickets or ticket_events must create them again."""
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    assert _triggers(engine) >= QUEUE_TRIGGERS
+    downgrade(engine, "0009")
+    assert not QUEUE_TRIGGERS & _triggers(engine)
+    upgrade(engine)
+    assert _triggers(engine) >= QUEUE_TRIGGERS
+    engine.dispose()
