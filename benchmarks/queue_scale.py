@@ -226,6 +226,15 @@ def load(site: Site) -> None:
     print(f"  {site.size}: VACUUM ANALYZE {time.perf_counter() - started:.1f} s")
 
 
+def tokens(site: Site) -> None:
+    """A new API token per user of a database loaded earlier (``--reuse``)."""
+    engine = make_engine(site.url)
+    with Session(engine) as session:
+        site.tokens = {u: issue_token(session, u, utcnow(), "bench").secret for u, *_ in USERS}
+        session.commit()
+    engine.dispose()
+
+
 def counts(site: Site) -> str:
     engine = make_engine(site.url)
     with engine.connect() as db:
@@ -400,6 +409,7 @@ def main() -> int:
         metavar="SMALL,LARGE",
         help="measure databases an earlier --keep run loaded (their names), loading nothing",
     )
+    parser.add_argument("--only", help="measure the scenarios whose name contains this")
     args = parser.parse_args()
     for signum in (signal.SIGALRM, signal.SIGTERM):  # exit through the finally: clean up
         signal.signal(signum, lambda signum, _: sys.exit(f"stopped by signal {signum}"))
@@ -416,6 +426,7 @@ def main() -> int:
             sites.append(Site(size, make_url(ADMIN_URL).set(database=name).render_as_string()))
         for site in sites:
             if reused:
+                tokens(site)
                 continue
             load(site)
             if args.extra_sql:
@@ -428,6 +439,7 @@ def main() -> int:
             names = [name for name, *_ in CONSOLE] + [
                 n for n in sites[0].paths if "api" in n or "page 3" in n
             ]
+            names = [n for n in names if not args.only or args.only in n]
             results = {name: measure(sites, name, args.requests, args.warmup) for name in names}
             misses = report(results)
             if misses:
