@@ -8,6 +8,9 @@ down), and today up to a few minutes ago: a report then reads only the rest of t
 live, whatever the size of the call log. It runs hourly as a Huey periodic task and as
 ``ivr stats refresh``.
 
+A reopened ticket's old resolution day and a re-prioritised ticket's old due day are
+found through their trail events, which keep those times.
+
 What a refresh cannot see: a caller's vulnerability flags changed after their calls were
 rolled up. Those days keep the flags as they were when computed (``computed_at``) until
 recomputed (``ivr stats refresh --since DATE``).
@@ -27,7 +30,15 @@ from ivr.calls.log import FINAL_STATUSES
 from ivr.stats.live import StationRef, by_timezone, compute_partials
 from ivr.stats.periods import day_start, local_today
 from ivr.stats.stored import write
-from models import Call, Station, StationDayFigures, Ticket, utcnow
+from models import (
+    Call,
+    Station,
+    StationDayFigures,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    utcnow,
+)
 
 RECENT_DAYS = 3  # closed days recomputed on every refresh
 SETTLE = timedelta(minutes=10)  # today is rolled up to this long ago (late webhooks settle)
@@ -183,7 +194,33 @@ def _touched_moments(session: Session, watermark: datetime) -> list[datetime]:
     )
     for row in rows:
         moments.update(moment for moment in row if moment is not None)
+    # A reopened ticket no longer carries the resolution it had, nor a changed priority the
+    # due time it had: their events keep the old times, whose days counted them.
+    events = session.scalars(
+        select(TicketEvent.data).where(
+            TicketEvent.at >= watermark,
+            TicketEvent.kind.in_([TicketEventKind.REOPENED, TicketEventKind.PRIORITY_CHANGED]),
+        )
+    )
+    for data in events:
+        for key in MOVED_MOMENTS:
+            moment = _moment((data or {}).get(key))
+            if moment is not None:
+                moments.add(moment)
     return sorted(moments)
+
+
+MOVED_MOMENTS = ("resolved_at", "due_at")
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _earliest_activity(session: Session) -> datetime | None:

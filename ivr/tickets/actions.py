@@ -264,6 +264,10 @@ def reopen(session: Session, ticket: Ticket, actor: User, reason: str, now: date
     previous = {
         "category": ticket.resolution_category.value if ticket.resolution_category else None,
         "problems_solved": ticket.problems_solved,
+        # The days these fell on count the ticket resolved and due: statistics recompute
+        # them (ivr.stats.rollup), though the ticket no longer carries the old times.
+        "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+        "due_at": ticket.due_at.isoformat(),
     }
     ticket.status = (
         TicketStatus.IN_PROGRESS if ticket.first_callback_at is not None else TicketStatus.OPEN
@@ -287,6 +291,7 @@ def set_priority(session: Session, ticket: Ticket, actor: User, value: str) -> N
         return
     before = Priority(ticket.priority)
     due = ticket.opened_at + timedelta(minutes=sla_minutes(ticket.station, priority))
+    due_before = ticket.due_at
     ticket.priority = int(priority)
     if ticket.status is not TicketStatus.RESOLVED and priority < before:
         ticket.due_at = min(ticket.due_at, due)
@@ -296,4 +301,5 @@ def set_priority(session: Session, ticket: Ticket, actor: User, value: str) -> N
         actor,
         TicketEventKind.PRIORITY_CHANGED,
         **{"from": before.name.lower(), "to": priority.name.lower()},
+        **({"due_at": due_before.isoformat()} if ticket.due_at != due_before else {}),
     )

@@ -11,7 +11,9 @@ from ivr.jobs import refresh_statistics
 from ivr.stats.figures import build_report, resolve_scope
 from ivr.stats.report import Period
 from ivr.stats.rollup import refresh_rollups
-from models import StationDayFigures, Ticket, TicketEvent, TicketEventKind
+from ivr.tickets.actions import reopen
+from models import Role, StationDayFigures, Ticket, TicketEvent, TicketEventKind
+from tests import factories
 from tests.conftest import fresh
 from tests.ivr.stats.test_figures import NOVEMBER, NOW, at, build_month
 
@@ -150,3 +152,24 @@ def test_the_command_and_the_periodic_task_refresh(app, runner, db_session, mont
 def test_refreshing_an_empty_database_writes_zero_days(db_session):
     when = datetime(2026, 12, 3, 4, tzinfo=UTC)
     assert refresh_rollups(db_session, now=when).station_days == 0
+
+
+def test_a_reopened_ticket_leaves_its_old_resolution_day(db_session, month):
+    refresh_rollups(db_session, now=NOW, since=date(2026, 10, 25))
+    # tA1 (南洲街, opened Nov 1, due and resolved Nov 2 local) is reopened on Dec 3: Nov 2
+    # counted it resolved and overdue, and the ticket no longer says so.
+    moment = at("2026-12-03 05:00:00")
+    t_a1 = db_session.scalar(select(Ticket).where(Ticket.opened_at == at("2026-11-01 03:32:00")))
+    worker = factories.user(db_session, "reopener", Role.WORKER, month.a)
+    reopen(db_session, t_a1, worker, "居民又来电", moment)
+    db_session.commit()
+    fresh(db_session)
+    a = resolve_scope(db_session, "station:haizhu-nanzhou")
+    stale = build_report(db_session, a, NOVEMBER, now=moment)
+    live = build_report(db_session, a, NOVEMBER, now=moment, use_rollups=False)
+    assert stale.totals.tickets_resolved == live.totals.tickets_resolved + 1
+    later = at("2026-12-03 06:00:00")
+    result = refresh_rollups(db_session, now=later, days=0, backfill=0)
+    assert date(2026, 11, 2) in result.days
+    for rolled, live in reports(db_session, now=later):
+        assert (rolled.totals, rolled.rows) == (live.totals, live.rows)
