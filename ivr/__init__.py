@@ -27,6 +27,11 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     config = Config.from_env(environ, Path(app.instance_path))
     app.config["IVR"] = config
     app.config["SECRET_KEY"] = config.secret_key
+    # Every REST call to Twilio goes through this client (tests replace it or point
+    # IVR_TWILIO_API_URL at a local stand-in for Twilio).
+    from ivr.twilio_rest import RestHttpClient
+
+    app.extensions["ivr.twilio_http_client"] = RestHttpClient(config.twilio_api_url)
     if config.skip_twilio_signature:
         log.warning(
             "IVR_INSECURE_SKIP_TWILIO_SIGNATURE is on: Twilio webhook signatures are NOT "

@@ -116,6 +116,7 @@ class Config:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     recording_hosts: tuple[str, ...] = ("api.twilio.com",)
+    twilio_api_url: str = ""  # REST calls go here instead of https://api.twilio.com
     storage_dir: Path = Path("recordings")
     redis_url: str | None = None
     queue_name: str = "ivr"
@@ -178,6 +179,7 @@ class Config:
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             recording_hosts=_hosts(env.get("IVR_RECORDING_HOSTS") or "api.twilio.com"),
+            twilio_api_url=(env.get("IVR_TWILIO_API_URL") or "").strip(),
             storage_dir=storage,
             redis_url=env.get("IVR_REDIS_URL") or None,
             queue_name=env.get("IVR_QUEUE_NAME") or "ivr",

@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import logging
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from twilio.http import HttpClient
-from twilio.http.response import Response
 
+from ivr.twilio_rest import RestHttpClient
 from models import Call, CallDirection, HotlineNumber, Ticket, TicketEventKind
-from tests.conftest import Twilio, fresh
+from tests.conftest import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, Twilio, fresh
+from tests.fakes.twilio_api import FakeTwilioApi
 from tests.ivr.voice.helpers import Twiml
 
 WORKER_PHONE = "+8613711112222"
 
 
-class FakeTwilioApi(HttpClient):
-    """Answers the REST calls the app makes, and remembers them."""
-
-    def __init__(self, status: int = 201) -> None:
-        super().__init__(logging.getLogger("fake-twilio"), is_async=False)
-        self.requests: list[dict] = []
-        self.status = status
-
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, **kw):  # type: ignore[no-untyped-def]
-        self.requests.append({"method": method, "url": url, "data": dict(data or {}), "auth": auth})
-        if self.status >= 400:
-            return Response(
-                self.status,
-                json.dumps({"code": 21211, "message": "Invalid 'To'", "status": self.status}),
-            )
-        return Response(201, json.dumps({"sid": "CA" + "c" * 32, "status": "queued"}))
-
-
 @pytest.fixture
 def fake_api(app):
-    fake = app.extensions["ivr.twilio_http_client"] = FakeTwilioApi()
-    return fake
+    """Twilio's REST API on loopback; the app's REST client points at it."""
+    fake = FakeTwilioApi()
+    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
+    yield fake
+    fake.close()
 
 
 @pytest.fixture
@@ -56,15 +40,15 @@ def test_call_back_rings_the_worker_first_from_the_hotline(ready, fake_api, logi
     page = login("worker-a").post(f"/console/tickets/{ticket.id}/call", version="1")
     assert "正在拨打您的电话" in page.get_data(as_text=True)
     [sent] = fake_api.requests
-    assert sent["method"] == "POST" and sent["url"].endswith(
-        "/Accounts/AC" + "0" * 32 + "/Calls.json"
-    )
-    assert sent["data"]["To"] == WORKER_PHONE and sent["data"]["From"] == hotline
-    assert sent["data"]["Url"].startswith("https://hotline.example.org/twilio/bridge?t=")
-    assert sent["auth"] == ("AC" + "0" * 32, "test-auth-token")
+    assert sent.method == "POST"
+    assert sent.path == f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Calls.json"
+    assert sent.form["To"] == WORKER_PHONE and sent.form["From"] == hotline
+    assert sent.form["Url"].startswith("https://hotline.example.org/twilio/bridge?t=")
+    basic = base64.b64encode(f"{TWILIO_ACCOUNT_SID}:{TWILIO_AUTH_TOKEN}".encode()).decode()
+    assert sent.headers["Authorization"] == f"Basic {basic}"
     row = fresh(db_session).get(Ticket, ticket.id)
     assert row.events[-1].data["outcome"] == "ringing_worker"
-    leg = db_session.query(Call).filter_by(call_sid="CA" + "c" * 32).one()
+    leg = db_session.query(Call).filter_by(call_sid=sent.sid).one()
     assert leg.direction is CallDirection.CALLBACK and leg.to_number == WORKER_PHONE
 
 
@@ -73,9 +57,10 @@ def test_when_the_worker_answers_the_resident_is_dialled_and_the_outcome_logged(
 ):
     ticket = ready["tickets"]["a"]
     login("worker-a").post(f"/console/tickets/{ticket.id}/call", version="1")
-    url = fake_api.requests[0]["data"]["Url"]
+    [sent] = fake_api.requests
     twilio = Twilio(client)
-    form = {"CallSid": "CA" + "c" * 32, "From": "+862000000000", "To": WORKER_PHONE}
+    form = {"CallSid": sent.sid, "From": "+862000000000", "To": WORKER_PHONE}
+    url = sent.form["Url"]
     bridge = Twiml.of(twilio.post(url, **form))
     dial = bridge.verb("Dial")
     assert [n.text for n in dial.iter("Number")] == [ticket.caller_number]
@@ -100,10 +85,11 @@ def test_a_worker_without_a_phone_is_told_what_to_do(world, fake_api, login):
     assert fake_api.requests == []
 
 
-def test_twilio_refusing_the_call_is_a_message(ready, app, login, db_session):
-    app.extensions["ivr.twilio_http_client"] = FakeTwilioApi(status=400)
+def test_twilio_refusing_the_call_is_a_message(ready, fake_api, login, db_session):
+    fake_api.fail("Calls", 400, 21211, "Invalid 'To' Phone Number")
     page = login("worker-a").post(f"/console/tickets/{ready['tickets']['a'].id}/call", version="1")
     assert "Twilio 拒绝了回电请求" in page.get_data(as_text=True)
+    assert "Invalid &#39;To&#39; Phone Number" in page.get_data(as_text=True)
     assert fresh(db_session).get(Ticket, ready["tickets"]["a"].id).events == []
 
 
