@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, enum_column
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 class VoicemailState(enum.Enum):
@@ -155,6 +158,7 @@ class TranscriptCorrection(Base):
     blanked_at: Mapped[datetime | None]
 
     transcript: Mapped[Transcript] = relationship(back_populates="corrections")
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index("ix_transcript_corrections_transcript_id", "transcript_id"),

@@ -82,9 +82,7 @@ def _slots(words: Sequence[dict[str, Any]]) -> list[_Slot]:
         step = (end - start) / len(parts) if parts else 0.0
         conf = word.get("conf")
         for k, part in enumerate(parts):
-            slots.append(
-                _Slot(_key(part), index, start + step * k, start + step * (k + 1), conf)
-            )
+            slots.append(_Slot(_key(part), index, start + step * k, start + step * (k + 1), conf))
     return slots
 
 
