@@ -50,11 +50,11 @@ def test_the_share_corrected_and_the_machine_error_rate(stats_world, login, db_s
     city = login("city").get("/stats/?scope=city").get_data(as_text=True)
     rows = _rows(_section(city))
     # Two transcripts (南洲街, 同德街), one corrected; 我想买米 against 我想买米和油: 2 of 6.
-    assert rows[0] == ["合计", "普通话", "2", "1", "50.0%", "33.3% 字错误率（CER）"]
-    assert rows[1:] == [["南洲街", "普通话", "1", "1", "100.0%", "33.3% 字错误率（CER）"]]
+    assert rows[0] == ["合计", "普通话", "2", "1", "50.0%", "33.3% CER"]
+    assert rows[1:] == [["南洲街", "普通话", "1", "1", "100.0%", "33.3% CER"]]
 
     other = login("worker-b").get("/stats/").get_data(as_text=True)
-    assert _rows(_section(other)) == [["合计", "普通话", "1", "0", "0.0%", "— 字错误率（CER）"]]
+    assert _rows(_section(other)) == [["合计", "普通话", "1", "0", "0.0%", "— CER"]]
 
 
 def test_the_export_is_a_file_and_audited(stats_world, login, db_session):
