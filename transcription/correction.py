@@ -26,12 +26,18 @@ _HAN = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 # A token: one Han character, or a run of other letters and digits (an apostrophe inside
 # keeps "can't" one word).
 _TOKEN = re.compile(rf"[{_HAN}]|[^\W{_HAN}]+(?:['\u2019][^\W{_HAN}]+)*")
+_HAN_CHAR = re.compile(f"[{_HAN}]")
 CHARACTER_LANGUAGES = frozenset({"zh", "yue", "ja"})
 
 
 def tokens(text: str) -> list[str]:
     """``"我想买 rice, 谢谢"`` → ``["我", "想", "买", "rice", "谢", "谢"]``."""
     return _TOKEN.findall(text or "")
+
+
+def is_character_token(token: str) -> bool:
+    """Whether ``token`` is one Chinese character (or kana), compared on its own."""
+    return len(token) == 1 and bool(_HAN_CHAR.match(token))
 
 
 def _key(token: str) -> str:

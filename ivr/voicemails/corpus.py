@@ -32,9 +32,7 @@ from ivr.stats.periods import day_start
 from ivr.storage import Keys, read_stored
 from models import Station, Transcript, TranscriptCorrection, Voicemail, utcnow
 from transcription.audio import SAMPLE_RATE, SAMPLE_WIDTH, AudioInvalid, to_pcm
-from transcription.correction import tokens
-
-_HAN_START = "\u3040"
+from transcription.correction import is_character_token, tokens
 
 
 class CorpusRefused(Exception):
@@ -90,7 +88,7 @@ def kaldi_text(words: list[dict[str, Any]], fallback: str) -> str:
         parts = tokens(str(word.get("word", "")))
         if not parts:
             continue
-        if all(len(p) == 1 and p >= _HAN_START for p in parts):
+        if all(is_character_token(p) for p in parts):
             out.append("".join(parts))
         else:
             out.extend(p.lower() for p in parts)
