@@ -29,7 +29,7 @@ from models.ticket import (
     ticket_tags,
 )
 from models.user import ApiToken, Role, User
-from models.voicemail import Transcript, Voicemail, VoicemailState
+from models.voicemail import Transcript, TranscriptCorrection, Voicemail, VoicemailState
 
 __all__ = [
     "CALL_PATH",
@@ -70,6 +70,7 @@ __all__ = [
     "TicketStatus",
     "UNASSIGNED_QUEUE",
     "Transcript",
+    "TranscriptCorrection",
     "User",
     "Voicemail",
     "VoicemailState",

@@ -203,6 +203,7 @@ class TicketEventKind(enum.Enum):
     REFERRED = "referred"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    TRANSCRIPT_CORRECTED = "transcript_corrected"  # a person corrected a voicemail's transcript
 
 
 class TicketEvent(Base):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, enum_column
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 class VoicemailState(enum.Enum):
@@ -114,3 +118,57 @@ class Transcript(Base):
     blanked_at: Mapped[datetime | None]
 
     voicemail: Mapped[Voicemail] = relationship(back_populates="transcript")
+    # Every correction people made, oldest first; the machine's columns above never change.
+    corrections: Mapped[list[TranscriptCorrection]] = relationship(
+        back_populates="transcript",
+        cascade="all, delete-orphan",
+        order_by="TranscriptCorrection.id",
+    )
+
+    @property
+    def correction(self) -> TranscriptCorrection | None:
+        """The correction in force (the latest), if anyone corrected the transcript."""
+        current = [c for c in self.corrections if c.superseded_at is None]
+        return current[-1] if current else None
+
+
+class TranscriptCorrection(Base):
+    """A person's correction of a transcript, kept beside the machine's text.
+
+    A later correction supersedes this one (``superseded_at``); rows are never edited
+    otherwise, so they are the history of who changed what. Retention and erasure blank
+    them with their transcript.
+    """
+
+    __tablename__ = "transcript_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # As Transcript.words, aligned to the audio; "changed": true on words people changed.
+    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    superseded_at: Mapped[datetime | None]
+    # The machine's errors against this text: edits over the reference's tokens, counted by
+    # character ("cer", Chinese) or by word ("wer"). Kept when the text is blanked.
+    machine_edits: Mapped[int] = mapped_column(default=0)
+    reference_length: Mapped[int] = mapped_column(default=0)
+    metric: Mapped[str] = mapped_column(String(8), default="cer")
+    blanked_at: Mapped[datetime | None]
+
+    transcript: Mapped[Transcript] = relationship(back_populates="corrections")
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_transcript_corrections_transcript_id", "transcript_id"),
+        # One correction in force per transcript: two saved at once cannot both be.
+        Index(
+            "uq_transcript_corrections_current",
+            "transcript_id",
+            unique=True,
+            sqlite_where=sql_text("superseded_at IS NULL"),  # ``text`` is a column here
+            postgresql_where=sql_text("superseded_at IS NULL"),
+        ),
+        Index("ix_transcript_corrections_created_at", "created_at"),
+    )

@@ -199,23 +199,59 @@ VOICEMAIL: Schema = {
         ),
     ]
 }
+WORDS: Schema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "word": {"type": "string"},
+            "start": {"type": "number"},
+            "end": {"type": "number"},
+            "conf": {"type": "number"},
+        },
+    },
+}
+CORRECTION = obj(
+    {
+        "text": {"type": "string", "description": "As corrected; empty once retention blanked it."},
+        "words": {
+            **WORDS,
+            "description": "Aligned to the recording: unchanged words keep the recogniser's "
+            "times; `changed: true` marks words a person changed (their times interpolated).",
+        },
+        "corrected_by": string(nullable=True, description="Username."),
+        "corrected_at": moment(),
+        "corrections": integer(
+            minimum=1, description="Corrections made so far, this one included."
+        ),
+        "metric": string(
+            enum=["cer", "wer"],
+            description="`cer`: compared by character (Chinese); `wer`: by word.",
+        ),
+        "machine_edits": integer(minimum=0),
+        "reference_length": integer(minimum=0),
+        "machine_error_rate": {
+            "type": "number",
+            "nullable": True,
+            "description": "The machine's error rate against this correction: edits over "
+            "the correction's characters (`cer`) or words (`wer`).",
+        },
+    },
+    "A person's correction of the transcript; the machine's own text is never changed.",
+)
 TRANSCRIPT = obj(
     {
         "voicemail_id": integer(minimum=1),
-        "text": {"type": "string", "description": "For reading: no spaces between CJK words."},
-        "raw_text": {"type": "string"},
-        "words": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "word": {"type": "string"},
-                    "start": {"type": "number"},
-                    "end": {"type": "number"},
-                    "conf": {"type": "number"},
-                },
-            },
+        "text": {
+            "type": "string",
+            "description": "The machine's, for reading: no spaces between CJK words.",
         },
+        "raw_text": {"type": "string"},
+        "corrected_text": string(
+            nullable=True, description="The correction in force; null if none was made."
+        ),
+        "correction": {**CORRECTION, "nullable": True},
+        "words": WORDS,
         "confidence": {"type": "number", "nullable": True},
         "language": {"type": "string"},
         "language_fallback": {"type": "boolean"},
@@ -410,6 +446,7 @@ SCHEMAS: dict[str, Schema] = {
     "VoicemailBrief": VOICEMAIL_BRIEF,
     "Voicemail": VOICEMAIL,
     "Transcript": TRANSCRIPT,
+    "TranscriptCorrection": CORRECTION,
     "Call": CALL,
     "CallDetail": CALL_DETAIL,
     "CallEvent": CALL_EVENT,

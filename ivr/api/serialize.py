@@ -20,6 +20,7 @@ from models import (
     TicketEvent,
     TicketStatus,
     Transcript,
+    TranscriptCorrection,
     Voicemail,
 )
 
@@ -113,11 +114,33 @@ def voicemail(row: Voicemail, station_code: str | None) -> dict[str, Any]:
     }
 
 
+def correction(row: TranscriptCorrection | None) -> dict[str, Any] | None:
+    """A person's correction of a transcript, with the machine's error rate against it."""
+    if row is None:
+        return None
+    return {
+        "text": row.text,
+        "words": list(row.words or []),
+        "corrected_by": row.user.username if row.user else None,
+        "corrected_at": iso(row.created_at),
+        "corrections": len(row.transcript.corrections),
+        "metric": row.metric,
+        "machine_edits": row.machine_edits,
+        "reference_length": row.reference_length,
+        "machine_error_rate": (
+            round(row.machine_edits / row.reference_length, 4) if row.reference_length else None
+        ),
+    }
+
+
 def transcript(row: Transcript) -> dict[str, Any]:
+    """The machine's transcript as it heard it, and the correction in force (or null)."""
     return {
         "voicemail_id": row.voicemail_id,
         "text": row.text,
         "raw_text": row.raw_text,
+        "corrected_text": row.correction.text if row.correction else None,
+        "correction": correction(row.correction),
         "words": list(row.words or []),
         "confidence": row.confidence,
         "language": row.language,

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup, ScriptInfo
 
 from ivr import create_app
+from ivr.cli.corpus import corpus
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.menu import menu, simulate
@@ -49,6 +50,7 @@ for command in (
     stats,
     report,
     privacy,
+    corpus,
 ):
     cli.add_command(command)
 

@@ -58,6 +58,7 @@ EVENTS = {
     "referred": _l("转介"),
     "resolved": _l("结案"),
     "reopened": _l("重新打开"),
+    "transcript_corrected": _l("修改转写"),
 }
 
 # A call's outcome, and where its voicemail stands, in caller history.

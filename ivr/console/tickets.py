@@ -27,6 +27,7 @@ from ivr.phone import is_withheld, mask
 from ivr.tickets import actions
 from ivr.tickets.tags import split_tag_field
 from ivr.tickets.trail import read_trail
+from ivr.voicemails import corrections
 from models import District, Priority, ResolutionCategory, Role, Station, Ticket, User, utcnow
 
 LOW_CONFIDENCE = 0.6
@@ -221,6 +222,21 @@ def reopen(ticket_id: int) -> Response | tuple[str, int]:
 def priority(ticket_id: int) -> Response | tuple[str, int]:
     value = request.form.get("priority", "")
     return _act(ticket_id, "priority", lambda s, t: actions.set_priority(s, t, me(), value))
+
+
+@bp.post("/tickets/<int:ticket_id>/transcript")
+@login_required
+def correct_transcript(ticket_id: int) -> Response | tuple[str, int]:
+    """A voicemail's transcript corrected. The form carries the correction in force when
+    the worker began (not the ticket's version): only someone else's correction makes it
+    stale, not a note or a call logged meanwhile."""
+    voicemail, seen = _form_int("voicemail"), _form_int("correction") or 0
+    text = request.form.get("text", "")
+    return _act(
+        ticket_id,
+        "correct",
+        lambda s, t: corrections.correct_transcript(s, t, me(), voicemail, text, seen, utcnow()),
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/call")

@@ -89,6 +89,8 @@ def erase(session: Session, resident: Resident, force: bool = False) -> Erased:
         if voicemail.transcript is not None:
             t = voicemail.transcript
             t.text, t.raw_text, t.words, t.blanked_at = "", "", [], now
+            for correction in t.corrections:
+                correction.text, correction.words, correction.blanked_at = "", [], now
     for ticket in resident.tickets:
         ticket.caller_number = token if ticket.caller_number == number else ticket.caller_number
         for event in ticket.events:

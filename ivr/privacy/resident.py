@@ -138,6 +138,8 @@ def as_document(session: Session, resident: Resident) -> dict[str, Any]:
         row["audio"] = f"audio/voicemail-{voicemail.id}.wav" if voicemail.storage_path else None
         transcript = voicemail.transcript
         row["transcript"] = _columns(transcript) if transcript else None
+        if transcript is not None:
+            row["transcript"]["corrections"] = [_columns(c) for c in transcript.corrections]
         voicemails.append(row)
     tickets = []
     for ticket in resident.tickets:

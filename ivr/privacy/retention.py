@@ -31,6 +31,7 @@ from models import (
     Ticket,
     TicketStatus,
     Transcript,
+    TranscriptCorrection,
     Voicemail,
     VoicemailState,
     utcnow,
@@ -182,6 +183,18 @@ def _blank_transcripts(
                 .returning(Transcript.voicemail_id)
                 .execution_options(synchronize_session=False)
             ).all()
+            # People's corrections go with the machine's text (their error counts stay).
+            session.execute(
+                update(TranscriptCorrection)
+                .where(
+                    TranscriptCorrection.transcript_id.in_(
+                        select(Transcript.id).where(Transcript.voicemail_id.in_(list(done)))
+                    ),
+                    TranscriptCorrection.blanked_at.is_(None),
+                )
+                .values(text="", words=[], blanked_at=now)
+                .execution_options(synchronize_session=False)
+            )
             session.commit()
             report.transcripts.update(periods.codes.get(stations[v], UNASSIGNED) for v in done)
 

@@ -35,6 +35,7 @@ from ivr.stats.figures import (
     resolve_scope,
 )
 from ivr.stats.report import CATEGORIES, VULNERABILITIES, Period, Report, ReportScope, Row
+from ivr.stats.transcript_quality import quality_table, transcript_quality
 from models import District, Role, Station, utcnow
 
 DEFAULT_PRESET = "month"  # what parse_period, the API and ``ivr report`` default to
@@ -293,6 +294,7 @@ def dashboard() -> str:
             endpoint, scope=report.scope.spec, **shown_choice.args(), **kw
         ),
         personal=may_export_personal(me()),
+        transcripts=transcript_quality(session, report_scope, period),
     )
 
 
@@ -363,3 +365,18 @@ def tickets_export(fmt: str) -> Response:
         data = exports.write_xlsx([(sheet_title(locale()), table)])
     _audit_export("tickets.export", report_scope, period, fmt, personal)
     return _file(data, fmt, _stem("tickets", report_scope), period)
+
+
+@bp.get("/transcripts.<any(csv, xlsx):fmt>")
+@login_required
+def transcripts_export(fmt: str) -> Response:
+    """Transcript quality (share corrected, the machine's error rate) per language and
+    station, as CSV or XLSX; no personal data."""
+    report_scope, period = _export_request()
+    table = quality_table(transcript_quality(get_session(), report_scope, period), locale())
+    if fmt == "csv":
+        data = exports.write_csv([table])
+    else:
+        data = exports.write_xlsx([(_("转写质量"), table)])
+    _audit_export("transcripts.export", report_scope, period, fmt, personal=False)
+    return _file(data, fmt, _stem("transcripts", report_scope), period)

@@ -130,3 +130,33 @@ def test_audio_from_past_byte_0_without_a_play_is_audited(api, voicemail, db_ses
     assert response.status_code == 206
     [play] = _plays(db_session)
     assert play.detail == {"via": "api", "range": header}
+
+
+def test_a_corrected_transcript_has_the_machine_text_and_the_correction(
+    api, world, voicemail, db_session
+):
+    from models import TranscriptCorrection
+
+    assert (
+        api("worker-a").get(f"/voicemails/{voicemail.id}/transcript").get_json()["correction"]
+        is None
+    )
+    row = fresh(db_session).get(Transcript, voicemail.transcript.id)
+    row.corrections.append(
+        TranscriptCorrection(
+            text="我想买米和油",
+            words=[{"word": "我", "start": 0.1, "end": 0.2, "conf": 0.9, "changed": False}],
+            user_id=world.users["worker-a"].id,
+            created_at=utcnow(),
+            machine_edits=2,
+            reference_length=6,
+            metric="cer",
+        )
+    )
+    db_session.commit()
+    body = api("worker-a").get(f"/voicemails/{voicemail.id}/transcript").get_json()
+    assert body["text"] == "我想买米" and body["corrected_text"] == "我想买米和油"
+    correction = body["correction"]
+    assert correction["corrected_by"] == "worker-a" and correction["metric"] == "cer"
+    assert correction["machine_error_rate"] == round(2 / 6, 4)
+    assert correction["words"][0]["changed"] is False and correction["corrections"] == 1
