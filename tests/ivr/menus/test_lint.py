@@ -72,9 +72,9 @@ def test_a_prompt_claiming_24_hours_at_a_station_with_hours_is_a_warning(app, db
     week = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
     station = make_station(db_session, twenty_four_hours=False, opening_hours=week)
     document = menu()
-    document["nodes"]["main"]["prompt"]["zh"] = "24小时为您服务。" + document["nodes"]["main"][
-        "prompt"
-    ]["zh"]
+    document["nodes"]["main"]["prompt"]["zh"] = (
+        "24小时为您服务。" + document["nodes"]["main"]["prompt"]["zh"]
+    )
     publish(db_session, station, document)
     problem = only(run(app, db_session, station), "hours_claim_24h")
     assert problem.severity is Severity.WARNING
