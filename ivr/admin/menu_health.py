@@ -18,16 +18,17 @@ from ivr.menus.lint import SEVERITY_ORDER, lint_stations
 from models import District, Station
 
 
-def _districts_in_scope(station_ids: list[int]) -> list[District]:
+def _districts_in_scope(station_ids: list[int]) -> list[tuple[int, str, str]]:
+    """``(id, code, name)`` of each district in scope: plain values, still readable after
+    the check ends the request's transaction."""
     if not station_ids:
         return []
-    return list(
-        get_session().scalars(
-            select(District)
-            .where(District.id.in_(select(Station.district_id).where(Station.id.in_(station_ids))))
-            .order_by(District.code)
-        )
+    rows = get_session().execute(
+        select(District.id, District.code, District.name_zh)
+        .where(District.id.in_(select(Station.district_id).where(Station.id.in_(station_ids))))
+        .order_by(District.code)
     )
+    return [(row.id, row.code, row.name_zh) for row in rows]
 
 
 @bp.get("/menu-health")
@@ -37,12 +38,12 @@ def menu_health() -> str:
     station_ids = scope().station_ids(session)
     districts = _districts_in_scope(station_ids)
     district = request.args.get("district", "")
-    chosen = next((d for d in districts if d.code == district), None)
+    chosen = next((d for d in districts if d[1] == district), None)
     if chosen is not None:
         station_ids = list(
             session.scalars(
                 select(Station.id).where(
-                    Station.id.in_(station_ids), Station.district_id == chosen.id
+                    Station.id.in_(station_ids), Station.district_id == chosen[0]
                 )
             )
         )
@@ -56,7 +57,7 @@ def menu_health() -> str:
         counts=report.counts(),
         problems=problems,
         districts=districts if len(districts) > 1 else [],
-        district=chosen.code if chosen else "",
+        district=chosen[1] if chosen else "",
         severity=wanted.value if wanted else "",
         severities=SEVERITY_ORDER,
     )
