@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         bulk,
         menu_diagram,
         menu_editor,
+        menu_health,
         menu_history,
         prompts,
         rehearsal,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_corrections import add_demo_corrections
+from ivr.cli.demo_menus import add_stale_notice
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
@@ -39,7 +40,8 @@ DEMO_USERS = [
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
-        "tickets so the queue and statistics show something (--no-activity to skip); "
+        "tickets so the queue and statistics show something, and a notice left up too long "
+        "at one station for the menu health check (--no-activity to skip both); "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
@@ -81,6 +83,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
     for name, importer in (("districts", import_districts), ("stations", import_stations)):
         result = importer(session, (DEMO_DATA / f"{name}.csv").read_bytes())
         click.echo(f"{name}: {result.summary()}")
+    if activity and (done := add_stale_notice(session, utcnow())):
+        click.echo(done)
     with_menu = set(session.scalars(select(MenuVersion.station_id)))
     published = 0
     for station in session.scalars(select(Station).order_by(Station.code)):

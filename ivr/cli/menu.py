@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ivr.cli.menu_lint import lint_command
 from ivr.db import get_session
 from ivr.menus.outline import outline
 from ivr.menus.simulate import simulate_call
@@ -28,9 +29,12 @@ def _report_invalid(source: str, exc: MenuInvalid) -> click.ClickException:
     return click.ClickException(f"{len(exc.errors)} problem(s); the menu is not valid")
 
 
-@click.group(help="Stations' menus: validate, load, publish and show.")
+@click.group(help="Stations' menus: validate, load, publish, show and lint.")
 def menu() -> None:
     pass
+
+
+menu.add_command(lint_command)
 
 
 @menu.command("validate", help="Check a menu YAML file; every problem names its node path.")

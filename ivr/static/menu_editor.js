@@ -662,4 +662,15 @@
   switcher.hidden = false;
   if (!state) say(L.noTree);
   show(view);
+  showLinkedNode();
+
+  // A link to "#node-<id>" (菜单健康检查 links each problem so) opens at that node's card:
+  // the cards are built here, after the browser has looked for the fragment.
+  function showLinkedNode() {
+    if (location.hash.indexOf("#node-") !== 0 || view !== "tree") return;
+    var card = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!card) return;
+    card.classList.add("linked");
+    card.scrollIntoView({ block: "start" });
+  }
 })();
