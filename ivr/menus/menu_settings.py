@@ -56,7 +56,7 @@ def read_settings(ctx: Context, path: str, value: object) -> Settings | None:
     if not isinstance(value, dict):
         ctx.error(path, expected(N_("菜单设置的映射"), describe(value)))
         return None
-    unknown_fields(ctx, path, value, SETTINGS_FIELDS, N_("菜单设置"))
+    unknown_fields(ctx, path, value, SETTINGS_FIELDS, N_("菜单的 settings"))
     parts: dict[str, object] = {}
     ok = True
     for name in SETTINGS_FIELDS:
