@@ -35,9 +35,7 @@ def test_the_settings_card_edits_and_checks_the_elderly_settings(
     expect(card.locator('input[data-field="settings.key_timeout"]')).to_have_value("10")
     for name in ("repeat_key", "person_key", "elderly"):
         expect(page.locator(f"#setting-{name}")).to_be_checked()
-    expect(card.locator('input[data-field="settings.elderly.next"]')).to_have_value(
-        "elderly_hours"
-    )
+    expect(card.locator('input[data-field="settings.elderly.next"]')).to_have_value("elderly_hours")
     # Nodes only the settings lead to are not "unreachable".
     expect(page.locator('.node-card[data-node="elderly_worker"]')).not_to_have_class(
         re.compile(r"\bunreachable\b")
