@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
-from ivr.cli.demo_privacy import add_privacy_demo
+from ivr.cli.demo_privacy import DEMO_RESIDENT, add_privacy_demo
+from ivr.cli.demo_privacy import STATION as DEMO_STATION
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
 from ivr.menus.default_menu import default_menu_yaml
@@ -36,7 +37,8 @@ DEMO_USERS = [
 @click.command(
     help=(
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
-        "stations, publish the default menu for every station that has none, and create demo "
+        "stations, publish the default menu (elderly-friendly settings on) for every station "
+        "that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
         "tickets so the queue and statistics show something (--no-activity to skip); "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
@@ -118,5 +120,9 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         click.echo(f"audio: {audio.summary()}")
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
+    click.echo(
+        f"elderly path: {DEMO_RESIDENT} (陈阿婆, flagged lone_elderly) is greeted and put "
+        f"through to the worker first; try it in {DEMO_STATION}'s test call"
+    )
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")
