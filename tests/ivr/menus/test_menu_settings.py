@@ -12,6 +12,7 @@ from ivr.menus import parse_menu
 from ivr.menus.default_menu import default_menu, default_menu_yaml
 from ivr.menus.document import KeyRoute, Prompt
 from ivr.menus.graph import unreachable
+from ivr.menus.outline import outline
 from tests.ivr.menus.test_validate import PROMPTS, base, dump, problems
 
 
@@ -159,3 +160,17 @@ def test_nodes_only_the_settings_lead_to_are_reachable():
     assert parsed.warnings == [] and unreachable(parsed.menu) == []
     del doc["settings"]
     assert [w.path for w in parse_menu(dump(doc)).warnings] == ["nodes.worker"]
+
+
+def test_the_outline_shows_the_settings_and_where_their_routes_lead():
+    shown = outline(parse_menu(default_menu_yaml(["zh"])).menu)
+    lines = shown.splitlines()
+    assert lines[1] == (
+        "settings: speech rate 85%, keys waited 10s, * repeats, 0 for a person, elderly path"
+    )
+    assert "0 from any menu: ↺ worker_hours" in lines
+    assert "elderly: elderly_hours (hours)" in lines
+    assert (
+        "  open: elderly_worker (forward sequential, 20s)  “正在为您转接值班社工，请稍候。”"
+        in lines
+    )
