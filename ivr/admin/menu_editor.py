@@ -26,6 +26,7 @@ from ivr.edge.body_limits import body_allowance
 from ivr.menus import drafts
 from ivr.menus.diff import diff
 from ivr.menus.document import FORWARD_STRATEGIES, PRIORITIES
+from ivr.menus.fields import RATE_WORDS
 from ivr.menus.locate import locate
 from ivr.menus.node_fields import KIND_FIELDS
 from ivr.menus.prompts import prompt_names
@@ -38,6 +39,8 @@ except ImportError:  # the voice list is optional: without it any Twilio voice n
     VOICES = None  # type: ignore[assignment]
 
 MAX_BODY_BYTES = 1_000_000
+# Offered in the editor's speech-rate fields; any rate the validator takes may be typed.
+SPEECH_RATE_CHOICES = ("70%", "85%", "100%", *RATE_WORDS)
 MAX_NOTE_CHARS = 500
 
 
@@ -233,6 +236,7 @@ def render_editor(
         "keys": list(drafts.PHONE_KEY_ORDER),
         "priorities": list(PRIORITIES),
         "strategies": list(FORWARD_STRATEGIES),
+        "speech_rates": list(SPEECH_RATE_CHOICES),
         "voices": _voices(),
         "prompt_files": sorted(prompt_names(session, station.id)),
         "stations": list(session.scalars(select(Station.code).order_by(Station.code))),

@@ -7,6 +7,7 @@ and drives the menu engine. Starting needs a menu that passes validation.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from ivr.menus.document import DTMF_KEYS
 from ivr.menus.engine import MenuLoop, MenuPositionInvalid
 from ivr.menus.sources import MenuSource, menu_sources, pick_source
 from ivr.menus.validate import MenuInvalid
+from ivr.phone import PhoneInvalid, normalise
 from models import Station
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -87,7 +89,10 @@ def test_call(station_id: int):  # type: ignore[no-untyped-def]
         if source is None:
             abort(404)
         at_text = datetime.now(station_zone(station)).strftime(LOCAL_FORMAT)
-        return _page(station, sources, source, at_text, problems=_problems(station, source))
+        caller = request.args.get("caller", "")[:40]
+        return _page(
+            station, sources, source, at_text, problems=_problems(station, source), caller=caller
+        )
     if "event" not in request.form and "key" not in request.form:
         abort(400)
     if request.form.get("event") == "start":
@@ -113,18 +118,25 @@ def _start(station: Station, sources: list[MenuSource]):  # type: ignore[no-unty
     at = read_moment(station, at_text)
     if at is None:
         errors["at"] = _("请填写日期和时间，例如 2026-03-01T09:30")
+    caller_text = form.get("caller", "")[:40].strip()
+    number = None
+    try:
+        number = normalise(caller_text) if caller_text else None
+    except PhoneInvalid as error:
+        errors["caller"] = str(error)
     chosen = source or pick_source(sources, None)
     assert chosen is not None
+    page = partial(_page, station, sources, chosen, at_text, caller=caller_text)
     if errors:
-        return _page(station, sources, chosen, at_text, errors=errors, status=400)
+        return page(errors=errors, status=400)
     assert source is not None and at is not None
     try:
-        progress = service.begin(get_session(), station, source, at)
+        progress = service.begin(get_session(), station, source, at, number)
     except MenuInvalid as error:
-        return _page(station, sources, source, at_text, problems=error.errors, status=400)
+        return page(problems=error.errors, status=400)
     except (MenuPositionInvalid, MenuLoop) as error:
-        return _page(station, sources, source, at_text, failure=str(error), status=400)
-    return _page(station, sources, source, at_text, progress=progress)
+        return page(failure=str(error), status=400)
+    return page(progress=progress)
 
 
 def _step(station: Station, sources: list[MenuSource]):  # type: ignore[no-untyped-def]
@@ -133,13 +145,14 @@ def _step(station: Station, sources: list[MenuSource]):  # type: ignore[no-untyp
     source = pick_source(sources, choice) or pick_source(sources, None)
     assert source is not None
     at_text = form.get("at", "")[:32]
+    page = partial(_page, station, sources, source, at_text, caller=form.get("caller", "")[:40])
     try:
         state = _state(station, form)
         event = "key" if "key" in form else form.get("event", "")
         progress = service.advance(get_session(), station, state, event, form.get("key", "")[:2])
     except (service.TestCallInvalid, MenuPositionInvalid, MenuLoop) as error:
-        return _page(station, sources, source, at_text, failure=str(error), status=400)
-    return _page(station, sources, source, at_text, progress=progress)
+        return page(failure=str(error), status=400)
+    return page(progress=progress)
 
 
 def _state(station: Station, form: Any) -> service.CallState:
@@ -173,6 +186,7 @@ def _page(  # type: ignore[no-untyped-def]
     errors: dict[str, str] | None = None,
     failure: str | None = None,
     status: int = 200,
+    caller: str = "",
 ):
     return (
         render_template(
@@ -181,6 +195,7 @@ def _page(  # type: ignore[no-untyped-def]
             sources=[(s, source_label(s)) for s in sources],
             source=source,
             at_text=at_text,
+            caller_text=caller,
             zone=station_zone(station).key,
             progress=progress,
             problems=problems or [],

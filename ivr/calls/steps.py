@@ -8,9 +8,10 @@ session's transaction. What a step writes:
 - a key press, a forward's end, a recording: one ``UPDATE calls … RETURNING id`` (the
   outcome raised in SQL, so concurrent callbacks can never lower it) and one batch of
   CallEvent inserts, to which a retried request (same key) adds nothing;
-- an incoming call: the caller upserted, the call inserted with its first step's state,
-  and its events — or, if the call exists already (a retry, or the status callback came
-  first), the update as for a key press.
+- an incoming call: the caller upserted (the same statement returns what the menu needs
+  of them: their preferred language and whether the registry flags them elderly), the
+  call inserted with its first step's state, and its events — or, if the call exists
+  already (a retry, or the status callback came first), the update as for a key press.
 
 Errors reach callers as SQLAlchemy's (``OperationalError`` for a lock not had in time),
 as they would from any other statement.
@@ -25,9 +26,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ivr.menus.engine import CallerFacts
 from ivr.phone import identifies_caller
 from ivr.stations.directory import Stations
-from models import CallOutcome
+from models import CallOutcome, Vulnerability
 from models.db import PlainSQL
 
 # An outcome only ever moves up this ladder: a retried or late callback cannot undo one.
@@ -93,11 +95,13 @@ FIND_CALL = """
 SELECT id, call_sid, from_number, to_number, station_id, caller_id,
        transferred_to_station_id, chosen_need, outcome
 FROM calls WHERE call_sid = :sid"""
-UPSERT_CALLER = """
+UPSERT_CALLER = f"""
 INSERT INTO callers (phone_number, name, notes, created_at, updated_at)
 VALUES (:number, '', '', :now, :now)
 ON CONFLICT (phone_number) DO UPDATE SET phone_number = excluded.phone_number
-RETURNING id"""
+RETURNING id, preferred_language,
+  EXISTS (SELECT 1 FROM caller_vulnerabilities v WHERE v.caller_id = callers.id
+          AND v.flag = '{Vulnerability.LONE_ELDERLY.value}')"""
 INSERT_CALL = """
 INSERT INTO calls (call_sid, direction, from_number, to_number, station_id, caller_id,
                    language, last_node, chosen_need, transferred_to_station_id,
@@ -148,18 +152,35 @@ def find_call(connection: Connection, call_sid: str) -> CallRow | None:
     return _call_row(PlainSQL(connection).one(FIND_CALL, {"sid": call_sid}))
 
 
-def caller_id_for(connection: Connection, number: str, now: datetime) -> int | None:
-    """The resident behind ``From``, created on first call; None for withheld numbers.
+@dataclass(frozen=True)
+class CallerRow:
+    """The resident behind ``From`` as a step reads them; ``id`` None: a withheld number."""
+
+    id: int | None
+    facts: CallerFacts
+
+
+NO_CALLER = CallerRow(None, CallerFacts())
+
+
+def caller_for(connection: Connection, number: str, now: datetime) -> CallerRow:
+    """The resident behind ``From``, created on first call, with what the menu needs of
+    them, in one statement; :data:`NO_CALLER` for withheld numbers.
 
     Twilio's withheld placeholders (``+266696687`` …) look like numbers but stand for many
     different people: a Caller for one would join strangers' calls into one history.
     """
     if not identifies_caller(number):
-        return None
+        return NO_CALLER
     driver = PlainSQL(connection)
     row = driver.one(UPSERT_CALLER, {"number": number, "now": driver.time(now)})
     assert row is not None, "an upsert returns its row"
-    return row[0]
+    return CallerRow(row[0], CallerFacts(elderly=bool(row[2]), language=row[1]))
+
+
+def caller_id_for(connection: Connection, number: str, now: datetime) -> int | None:
+    """The resident behind ``From`` (see :func:`caller_for`); None for withheld numbers."""
+    return caller_for(connection, number, now).id
 
 
 def find_or_open_call(
@@ -185,16 +206,22 @@ def open_call(
     session: Any,
     arrival: Arrival,
     write: StepWrite,
+    caller: CallerRow | None = None,
 ) -> int | None:
-    """Insert the call with its first step's state; its id, or None if it existed."""
+    """Insert the call with its first step's state; its id, or None if it existed.
+
+    ``caller``: the resident as :func:`caller_for` already read them in this transaction;
+    None: read (upsert) them here."""
     station = stations.for_number(session, arrival.to_number)
     driver = PlainSQL(connection)
+    if caller is None:
+        caller = caller_for(connection, arrival.from_number, arrival.at)
     params = write.params() | {
         "sid": arrival.call_sid,
         "from_number": arrival.from_number,
         "to_number": arrival.to_number,
         "station_id": station.id if station is not None else None,
-        "caller_id": caller_id_for(connection, arrival.from_number, arrival.at),
+        "caller_id": caller.id,
         "outcome_or_start": (write.outcome or CallOutcome.IN_PROGRESS).value,
         "now": driver.time(arrival.at),
     }

@@ -13,7 +13,8 @@ from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
-from ivr.cli.demo_privacy import add_privacy_demo
+from ivr.cli.demo_privacy import DEMO_RESIDENT, add_privacy_demo
+from ivr.cli.demo_privacy import STATION as DEMO_STATION
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
 from ivr.menus.default_menu import default_menu_yaml
@@ -38,7 +39,8 @@ DEMO_USERS = [
 @click.command(
     help=(
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
-        "stations, publish the default menu for every station that has none, and create demo "
+        "stations, publish the default menu (elderly-friendly settings on) for every station "
+        "that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
         "tickets so the queue and statistics show something, and a notice left up too long "
         "at one station for the menu health check (--no-activity to skip both); "
@@ -124,5 +126,9 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         click.echo(f"corrections: {add_demo_corrections(session, utcnow())}")
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
+    click.echo(
+        f"elderly path: {DEMO_RESIDENT} (陈阿婆, flagged lone_elderly) is greeted and put "
+        f"through to the worker first; try it in {DEMO_STATION}'s test call"
+    )
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")

@@ -2,7 +2,9 @@
 
 Language choice; 1 food and daily supplies, 2 medicine, 3 medical help (urgent cases told
 to ring 120 first), 4 emotional support, 5 quarantine and policy questions, 0 the on-duty
-worker; everything else ends in a voicemail.
+worker; everything else ends in a voicemail. With the elderly-friendly settings on: slower
+speech, ten seconds to press a key, * to hear a menu again, 0 for a person from any menu,
+and callers the registry flags as elderly greeted and put through to the worker first.
 """
 
 from __future__ import annotations
@@ -58,12 +60,31 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "After the tone, please say your name, your address and what you need, then "
         "hang up. A social worker will call you back as soon as possible.",
     },
+    "repeat_hint": {
+        "zh": "重听请按星号键。",
+        "yue": "重聽請按星號鍵。",
+        "en": "To hear this again, press star.",
+    },
+    "person_hint": {
+        "zh": "找值班社工请按0。",
+        "yue": "搵當值社工請按0。",
+        "en": "To speak to the worker on duty, press 0.",
+    },
+    "elderly_greeting": {
+        "zh": "您好，这里是{station}社工站，我们认得您的号码。",
+        "yue": "你好，呢度係{station}社工站，我哋認得你嘅號碼。",
+        "en": "Hello, this is the {station} social work station. We know your number.",
+    },
     "thanks": {
         "zh": "谢谢，您的留言已收到。再见。",
         "yue": "多謝，你嘅留言已經收到。再見。",
         "en": "Thank you, we have your message. Goodbye.",
     },
 }
+
+# The elderly-friendly settings every station starts with (see ivr/menus/menu_settings.py).
+SPEECH_RATE = "85%"
+KEY_TIMEOUT = 10
 
 # (option key, node id, need tag, priority)
 NEEDS = [
@@ -112,7 +133,6 @@ def default_menu(languages: list[str]) -> dict[str, Any]:
         "prompt": _prompts("main", languages, None if len(languages) > 1 else "welcome"),
         "options": options,
         "repeat": 2,
-        "timeout": 6,
         "fallback": "vm_general",
         "invalid": _prompts("invalid", languages),
     }
@@ -138,8 +158,27 @@ def default_menu(languages: list[str]) -> dict[str, Any]:
         "no_answer": "vm_general",
     }
     nodes["vm_general"] = _voicemail(languages, [], "normal")
+    # The elderly path: the worker first in opening hours; the menu if nobody answers.
+    nodes["elderly_hours"] = {"kind": "hours", "open": "elderly_worker", "closed": "main"}
+    nodes["elderly_worker"] = {**nodes["forward_worker"], "no_answer": "main"}
     start = "choose_language" if len(languages) > 1 else "main"
-    return {"start": start, "languages": languages, "nodes": nodes}
+    return {
+        "start": start,
+        "languages": languages,
+        "settings": default_settings(languages),
+        "nodes": nodes,
+    }
+
+
+def default_settings(languages: list[str]) -> dict[str, Any]:
+    """The elderly-friendly settings, for a menu with the default's worker nodes."""
+    return {
+        "speech_rate": SPEECH_RATE,
+        "key_timeout": KEY_TIMEOUT,
+        "repeat_key": {"prompt": _prompts("repeat_hint", languages)},
+        "person_key": {"next": "worker_hours", "prompt": _prompts("person_hint", languages)},
+        "elderly": {"next": "elderly_hours", "prompt": _prompts("elderly_greeting", languages)},
+    }
 
 
 def default_menu_yaml(languages: list[str]) -> str:

@@ -79,12 +79,22 @@ def draw(text: str, language: str | None = None, labels: Labels | None = None) -
             nodes[node_id] = _read_node(node_id, raw, labels)
     start = data.get("start")
     start = str(start) if isinstance(start, str | int) and not isinstance(start, bool) else None
-    warnings, marks = _analyse(nodes, start, languages, labels)
-    boxes = _layout(nodes, start)
+    entries = [e for e in _entries(data.get("settings")) if e in nodes and e != start]
+    warnings, marks = _analyse(nodes, start, languages, labels, entries)
+    boxes = _layout(nodes, start, entries)
     for box in boxes.values():
         box.warnings = marks.get(box.id, []) if box.node else ["missing_node"]
     svg = render(boxes, start if start in nodes else None, language, labels)
     return Diagram(svg, warnings, languages)
+
+
+def _entries(settings: object) -> list[str]:
+    """Where the settings send callers besides the start (the elderly path, the person key)."""
+    if not isinstance(settings, dict):
+        return []
+    routes = [settings.get(name) for name in ("elderly", "person_key")]
+    found = [str(r["next"]) for r in routes if isinstance(r, dict) and _is_ref(r.get("next"))]
+    return list(dict.fromkeys(found))
 
 
 def _read_node(node_id: str, raw: object, labels: Labels) -> RawNode:
@@ -126,7 +136,11 @@ def _forward_edges(nodes: dict[str, RawNode]) -> dict[str, list[str]]:
 
 
 def _analyse(
-    nodes: dict[str, RawNode], start: str | None, languages: list[str], labels: Labels
+    nodes: dict[str, RawNode],
+    start: str | None,
+    languages: list[str],
+    labels: Labels,
+    entries: list[str],
 ) -> tuple[list[DiagramWarning], dict[str, list[str]]]:
     """The warnings, document-level first then node by node; and each node's warning kinds."""
     say = labels.messages
@@ -137,7 +151,7 @@ def _analyse(
         message = say["missing_start"].format(target=start)
         warnings.append(DiagramWarning(None, "missing_node", message))
     forward = _forward_edges(nodes)
-    reachable = _search([start], forward) if start in nodes else {}
+    reachable = _search([start, *entries], forward) if start in nodes else {}
     backward: dict[str, list[str]] = {node_id: [] for node_id in nodes}
     for node_id, targets in forward.items():
         for target in targets:
@@ -183,9 +197,10 @@ def _missing_translations(node: RawNode, languages: list[str]) -> list[tuple[str
     return found
 
 
-def _layout(nodes: dict[str, RawNode], start: str | None) -> dict[str, Box]:
-    """Place every node (and a box for each missing one) in columns, centred vertically."""
-    depth = _search([start], _forward_edges(nodes)) if start in nodes else {}
+def _layout(nodes: dict[str, RawNode], start: str | None, entries: list[str]) -> dict[str, Box]:
+    """Place every node (and a box for each missing one) in columns, centred vertically;
+    the settings' entries in the first column, under the start."""
+    depth = _search([start, *entries], _forward_edges(nodes)) if start in nodes else {}
     columns: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for node_id in depth:
         columns[depth[node_id]].append(node_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ivr.menus.yaml_source import YamlInvalid, load_yaml
 
-TOP_LEVEL_FIELDS = ("start", "languages", "voices")
+TOP_LEVEL_FIELDS = ("start", "languages", "voices", "settings")
 CONTEXT_LINES = 3
 
 
@@ -36,7 +36,7 @@ class NodeSummary:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[NodeChange] = field(default_factory=list)
-    top_level: list[str] = field(default_factory=list)  # start, languages or voices changed
+    top_level: list[str] = field(default_factory=list)  # start, languages, voices or settings
     readable: bool = True  # False when either document is not YAML with a nodes mapping
 
     @property

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 DTMF_KEYS = tuple("0123456789*#")
+REPEAT_KEY = "*"  # with ``settings.repeat_key``: hear the menu again
+PERSON_KEY = "0"  # with ``settings.person_key``: to a person, from any menu
+DEFAULT_MENU_TIMEOUT = 6  # seconds a menu waits for a key, unless told otherwise
+DEFAULT_LANGUAGE_TIMEOUT = 5
 PRIORITIES = ("urgent", "high", "normal", "low")
 FORWARD_STRATEGIES = ("sequential", "simultaneous")
 
@@ -50,6 +54,7 @@ class Option:
 class Node:
     id: str
     prompt: Prompts = field(default_factory=dict)
+    speech_rate: str | None = None  # overrides ``settings.speech_rate`` for this node
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,11 @@ class MenuNode(Node):
     kind: Literal["menu"] = "menu"
     options: dict[str, Option] = field(default_factory=dict)
     repeat: int = 2  # replays after the first try
-    timeout: int = 6  # seconds to wait for a key
+    timeout: int | None = None  # seconds to wait for a key; None: the menu's setting
     fallback: str = ""
     invalid: Prompts = field(default_factory=dict)  # said before a replay
+    repeat_key: bool = True  # False: ``settings.repeat_key`` is off at this node
+    person_key: bool = True  # False: ``settings.person_key`` is off at this node
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,9 @@ class LanguageNode(Node):
     choices: dict[str, str] = field(default_factory=dict)  # key → language code
     next: str = ""
     repeat: int = 1
-    timeout: int = 5
+    timeout: int | None = None
+    repeat_key: bool = True
+    person_key: bool = True
     # With no valid key after the replays, the menu's first language is used.
 
 
@@ -154,11 +163,40 @@ AUTOMATIC_KINDS = frozenset({"message", "hours"})
 
 
 @dataclass(frozen=True)
+class KeyRoute:
+    """A key that works at every menu (``person_key``), or a path for some callers
+    (``elderly``): where it leads, and what is said of it."""
+
+    next: str
+    prompt: Prompts = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the whole menu speaks and listens; nodes may override some (the elderly-friendly
+    defaults, 适老设置). Everything off or unset by default."""
+
+    speech_rate: str | None = None  # <Say> prosody rate: "85%", "slow", …
+    key_timeout: int | None = None  # seconds menu and language nodes wait for a key
+    repeat_key: Prompts | None = None  # "*" replays the menu; said after each menu's prompt
+    person_key: KeyRoute | None = None  # "0" from any menu; hint said in opening hours
+    elderly: KeyRoute | None = None  # callers flagged elderly: greeted, then sent here
+
+
+@dataclass(frozen=True)
 class Menu:
     start: str
     languages: tuple[str, ...]
     nodes: dict[str, AnyNode]
     voices: dict[str, Voice] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+
+    def entries(self) -> list[str]:
+        """Where a call can enter the menu besides its start: the elderly path, the person
+        key (from any menu). In that order, each once, without the start."""
+        routes = (self.settings.elderly, self.settings.person_key)
+        found = [route.next for route in routes if route is not None]
+        return [node_id for node_id in dict.fromkeys(found) if node_id != self.start]
 
     def voice_for(self, language: str) -> Voice:
         if language in self.voices:

@@ -13,6 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ivr.menus.document import (
+    DEFAULT_LANGUAGE_TIMEOUT,
+    DEFAULT_MENU_TIMEOUT,
+    PERSON_KEY,
+    REPEAT_KEY,
+    AnyNode,
     ForwardNode,
     HangupNode,
     HoursNode,
@@ -25,6 +30,7 @@ from ivr.menus.document import (
     VoicemailNode,
 )
 from ivr.menus.hours import OpeningHours
+from ivr.menus.menu_settings import person_on, repeat_on
 
 # A validated menu has no cycle a caller can go round without pressing a key, so one
 # step enters each node at most once; a menu that slipped past validation is stopped
@@ -52,6 +58,14 @@ class CallContext:
 
 
 @dataclass(frozen=True)
+class CallerFacts:
+    """What the caller registry says of the person calling, as far as the menu cares."""
+
+    elderly: bool = False  # flagged lone_elderly: the menu's ``settings.elderly`` path
+    language: str | None = None  # their preferred menu language, if known
+
+
+@dataclass(frozen=True)
 class Position:
     """Where a caller is: carried from one webhook request to the next in the URL."""
 
@@ -66,6 +80,7 @@ class Say:
     text: str
     language: str  # Twilio's <Say> language, e.g. "cmn-CN"
     voice: str
+    rate: str | None = None  # SSML prosody rate ("85%", "slow"); None: the voice's own
 
 
 @dataclass(frozen=True)
@@ -136,26 +151,71 @@ class _Walk:
             raise MenuLoop(f"entered {len(self.visited)} nodes without input, last {node_id!r}")
         self.visited.append(node_id)
 
-    def say(self, prompts: Prompts) -> tuple[Speech, ...]:
+    def say(self, prompts: Prompts, node: AnyNode | None = None) -> tuple[Speech, ...]:
+        """``prompts`` in the call's language, at ``node``'s speech rate (or the menu's)."""
         prompt = prompts.get(self.language)
-        return _render(self.menu, self.context, self.language, prompt) if prompt else ()
+        if not prompt:
+            return ()
+        return _render(self.menu, self.context, self.language, prompt, _rate(self.menu, node))
 
     def step(self, action: Action, need: str | None = None) -> Step:
         return Step(tuple(self.speech), action, tuple(self.visited), self.language, need)
 
 
-def _render(menu: Menu, context: CallContext, language: str, prompt) -> tuple[Speech, ...]:  # type: ignore[no-untyped-def]
+def _render(  # type: ignore[no-untyped-def]
+    menu: Menu, context: CallContext, language: str, prompt, rate: str | None
+) -> tuple[Speech, ...]:
     if prompt.play:
         return (Play(prompt.play),)
     voice = menu.voice_for(language)
     name = context.station_names.get(language) or next(iter(context.station_names.values()), "")
     text = (prompt.say or "").replace("{station}", name)
-    return (Say(text, voice.language, prompt.voice or voice.voice),)
+    return (Say(text, voice.language, prompt.voice or voice.voice, rate),)
 
 
-def start(menu: Menu, context: CallContext) -> Step:
-    """The first step of a call: walk from the start node in the first language."""
-    return _enter(_Walk(menu, context, menu.languages[0]), menu.start)
+def _rate(menu: Menu, node: AnyNode | None) -> str | None:
+    rate = (node.speech_rate if node is not None else None) or menu.settings.speech_rate
+    return None if rate in (None, "100%", "medium") else rate
+
+
+def _timeout(menu: Menu, node: MenuNode | LanguageNode) -> int:
+    if node.timeout is not None:
+        return node.timeout
+    if menu.settings.key_timeout is not None:
+        return menu.settings.key_timeout
+    return DEFAULT_MENU_TIMEOUT if isinstance(node, MenuNode) else DEFAULT_LANGUAGE_TIMEOUT
+
+
+def _hints(walk: _Walk, node: MenuNode) -> tuple[Speech, ...]:
+    """After a menu's prompt: how to reach a person (in opening hours) and to hear it
+    again, unless the menu offers that key itself (its prompt then says so)."""
+    settings = walk.menu.settings
+    said: tuple[Speech, ...] = ()
+    person = settings.person_key
+    offered = person is not None and person_on(settings, node) and PERSON_KEY not in node.options
+    if offered and walk.context.hours.is_open(walk.context.now):
+        assert person is not None
+        said += walk.say(person.prompt, node)
+    if settings.repeat_key is not None and repeat_on(settings, node):
+        said += walk.say(settings.repeat_key, node)
+    return said
+
+
+def start(menu: Menu, context: CallContext, caller: CallerFacts | None = None) -> Step:
+    """The first step of a call: walk from the start node in the first language; a caller
+    the registry flags as elderly, where the menu has an elderly path, is greeted in their
+    own language and taken along it instead."""
+    path = menu.settings.elderly
+    if path is None or caller is None or not caller.elderly:
+        return _enter(_Walk(menu, context, menu.languages[0]), menu.start)
+    language = caller.language if caller.language in menu.languages else menu.languages[0]
+    walk = _Walk(menu, context, language)
+    walk.speech.extend(walk.say(path.prompt))
+    return _enter(walk, path.next)
+
+
+def takes_elderly_path(menu: Menu, caller: CallerFacts | None) -> bool:
+    return menu.settings.elderly is not None and caller is not None and caller.elderly
 
 
 def continue_at(menu: Menu, context: CallContext, node: str, language: str) -> Step:
@@ -177,30 +237,32 @@ def _enter(walk: _Walk, node_id: str, need: str | None = None) -> Step:
         walk.enter(node_id)
         here = Position(node_id, walk.language)
         if isinstance(node, MessageNode):
-            walk.speech.extend(walk.say(node.prompt))
+            walk.speech.extend(walk.say(node.prompt, node))
             node_id = node.next
         elif isinstance(node, HoursNode):
             node_id = node.open if walk.context.hours.is_open(walk.context.now) else node.closed
         elif isinstance(node, MenuNode):
-            return walk.step(Gather(here, walk.say(node.prompt), node.timeout), need)
+            speech = walk.say(node.prompt, node) + _hints(walk, node)
+            return walk.step(Gather(here, speech, _timeout(walk.menu, node)), need)
         elif isinstance(node, LanguageNode):
+            rate = _rate(walk.menu, node)
             speech = tuple(
                 s
                 for lang in walk.menu.languages
                 if lang in node.prompt
-                for s in _render(walk.menu, walk.context, lang, node.prompt[lang])
+                for s in _render(walk.menu, walk.context, lang, node.prompt[lang], rate)
             )
-            return walk.step(Gather(here, speech, node.timeout), need)
+            return walk.step(Gather(here, speech, _timeout(walk.menu, node)), need)
         elif isinstance(node, VoicemailNode):
-            walk.speech.extend(walk.say(node.prompt))
+            walk.speech.extend(walk.say(node.prompt, node))
             return walk.step(Record(here, node.max_length, node.tags, node.priority), need)
         elif isinstance(node, ForwardNode):
             return _forward(walk, node, 0, need)
         elif isinstance(node, TransferNode):
-            walk.speech.extend(walk.say(node.prompt))
+            walk.speech.extend(walk.say(node.prompt, node))
             return walk.step(Transfer(node.station), need)
         elif isinstance(node, HangupNode):
-            walk.speech.extend(walk.say(node.prompt))
+            walk.speech.extend(walk.say(node.prompt, node))
             return walk.step(Hangup(), need)
         else:  # pragma: no cover - the document has no other kinds
             raise MenuPositionInvalid(f"node {node_id!r} has an unknown kind")
@@ -211,7 +273,7 @@ def _forward(walk: _Walk, node: ForwardNode, ring: int, need: str | None) -> Ste
     if ring >= len(phones):
         return _enter(walk, node.no_answer, need)
     if ring == 0:
-        walk.speech.extend(walk.say(node.prompt))
+        walk.speech.extend(walk.say(node.prompt, node))
     numbers = phones if node.strategy == "simultaneous" else (phones[ring],)
     position = Position(node.id, walk.language, ring=ring)
     dial = Dial(position, numbers, walk.context.hotline_number, node.timeout)
@@ -224,6 +286,14 @@ def press(menu: Menu, context: CallContext, position: Position, digits: str | No
     language = position.language if position.language in menu.languages else menu.languages[0]
     walk = _Walk(menu, context, language)
     key = (digits or "").strip()
+    settings = menu.settings
+    if isinstance(node, LanguageNode | MenuNode) and len(key) == 1:
+        taken = node.choices if isinstance(node, LanguageNode) else node.options
+        if key == REPEAT_KEY and key not in taken and repeat_on(settings, node):
+            return _replay(walk, node.id, position.attempt)  # asked to hear it: no attempt used
+        person = settings.person_key
+        if key == PERSON_KEY and key not in taken and person_on(settings, node) and person:
+            return _enter(walk, person.next)
     if isinstance(node, LanguageNode):
         chosen = node.choices.get(key) if len(key) == 1 else None
         if chosen is None and position.attempt < node.repeat:
@@ -238,7 +308,7 @@ def press(menu: Menu, context: CallContext, position: Position, digits: str | No
     if position.attempt >= node.repeat:
         return _enter(walk, node.fallback)
     if key:  # a wrong key, not silence: say so before the replay
-        walk.speech.extend(walk.say(node.invalid))
+        walk.speech.extend(walk.say(node.invalid, node))
     return _replay(walk, node.id, position.attempt + 1)
 
 
@@ -269,5 +339,5 @@ def recorded(menu: Menu, context: CallContext, position: Position) -> Step:
     if not isinstance(node, VoicemailNode):
         raise MenuPositionInvalid(f"node {node.id!r} does not record")
     walk = _Walk(menu, context, position.language)
-    walk.speech.extend(walk.say(node.thanks))
+    walk.speech.extend(walk.say(node.thanks, node))
     return walk.step(Hangup())

@@ -30,6 +30,11 @@ PLAY_FILE = re.compile(
 VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SAY_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 PROMPT_FIELDS = ("say", "play", "voice")
+# SSML <prosody rate>: Twilio's neural and standard voices take these words, or a
+# percentage of the voice's own rate from 20% to 200%.
+RATE_WORDS = ("x-slow", "slow", "medium", "fast", "x-fast")
+RATE_PERCENT = re.compile(r"([0-9]{1,3})%")
+MIN_RATE, MAX_RATE = 20, 200
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,30 @@ def int_between(low: int, high: int) -> Reader:
         return value
 
     return read
+
+
+def boolean(ctx: Context, path: str, value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    ctx.error(path, expected(N_("true 或 false"), describe(value)))
+    return None
+
+
+def speech_rate(ctx: Context, path: str, value: object) -> str | None:
+    """How fast ``<Say>`` speaks: a percentage of the voice's rate, or one of SSML's words."""
+    if isinstance(value, str) and value in RATE_WORDS:
+        return value
+    match = RATE_PERCENT.fullmatch(value) if isinstance(value, str) else None
+    if match is not None and MIN_RATE <= int(match.group(1)) <= MAX_RATE:
+        return value  # type: ignore[return-value]  # matched: a str
+    what = N_(
+        "语速：%(low)d%% 到 %(high)d%% 之间的百分比（如 '85%%'，慢于正常语速），或 %(words)s",
+        low=MIN_RATE,
+        high=MAX_RATE,
+        words=", ".join(RATE_WORDS),
+    )
+    ctx.error(path, expected(what, describe_text(value)))
+    return None
 
 
 def one_of(choices: tuple[str, ...], what: Text) -> Reader:

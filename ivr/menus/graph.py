@@ -31,10 +31,12 @@ def targets(menu: Menu, node_id: str) -> list[str]:
 
 
 def reachable(menu: Menu) -> set[str]:
-    """Every node a call can get to from ``menu.start`` (the start included)."""
+    """Every node a call can get to from ``menu.start`` (the start included), or from the
+    settings' entries (the elderly path, the person key)."""
     if menu.start not in menu.nodes:
         return set()
-    return _search(menu.start, lambda node_id: targets(menu, node_id))
+    starts = [menu.start, *(n for n in menu.entries() if n in menu.nodes)]
+    return _search_all(starts, lambda node_id: targets(menu, node_id))
 
 
 def unreachable(menu: Menu) -> list[str]:

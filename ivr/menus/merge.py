@@ -7,9 +7,10 @@ A template update is a three-way merge. ``base`` is the template the station's m
 last brought in line with, ``ours`` the station's menu now, ``theirs`` the new template.
 Wherever ours differs from base the station made a change of its own (an override) and
 it survives; everywhere else the new template's value is taken. The unit is one field of
-one node (and ``start``, ``languages``, ``voices``); prompt maps, a menu's options, a
-language node's choices and ``voices`` merge key by key, so a station that re-worded
-only its Cantonese prompt keeps that and takes the template's new Mandarin.
+one node (and ``start``, ``languages``, ``voices``, ``settings``); prompt maps, a menu's
+options, a language node's choices, ``voices`` and ``settings`` merge key by key, so a
+station that re-worded only its Cantonese prompt keeps that and takes the template's new
+Mandarin.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ RemovalChange = Literal["removed", "unchanged"]
 PROMPT_FIELDS = ("prompt", "invalid", "thanks")
 # Fields merged entry by entry: prompts by language, options and choices by phone key.
 KEYED_FIELDS = frozenset({*PROMPT_FIELDS, "options", "choices"})
-TOP_ORDER = ("start", "languages", "voices", "nodes")
+SETTINGS_WITH_PROMPTS = ("repeat_key", "person_key", "elderly")
+TOP_ORDER = ("start", "languages", "voices", "settings", "nodes")
 # Fields of a node that name another node.
 EDGE_FIELDS = ("next", "fallback", "no_answer", "open", "closed")
 
@@ -73,7 +75,7 @@ def three_way(base: Document, ours: Document, theirs: Document) -> Merged:
     for name in _ordered(theirs, ours, base):
         if name == "nodes":
             continue
-        merge_field = merge.keyed if name == "voices" else merge.value
+        merge_field = merge.keyed if name in ("voices", "settings") else merge.value
         value = merge_field(
             name, base.get(name, MISSING), ours.get(name, MISSING), theirs.get(name, MISSING)
         )
@@ -165,6 +167,12 @@ def for_languages(document: Document, languages: list[str]) -> Document:
             result["voices"] = voices
         else:
             del result["voices"]
+    settings = _mapping(result.get("settings"))
+    for name in SETTINGS_WITH_PROMPTS:
+        entry = settings.get(name)
+        if isinstance(entry, dict) and isinstance(entry.get("prompt"), dict):
+            prompts = entry["prompt"]
+            entry["prompt"] = {lang: prompts[lang] for lang in languages if lang in prompts}
     for node in _mapping(result.get("nodes")).values():
         if not isinstance(node, dict):
             continue

@@ -17,6 +17,7 @@ from ivr.menus.fields import (
     LANGUAGE,
     Context,
     Reader,
+    boolean,
     describe,
     describe_text,
     expected,
@@ -28,6 +29,7 @@ from ivr.menus.fields import (
     one_of,
     prompt_map,
     show,
+    speech_rate,
     station_code,
     tag_code,
     tag_list,
@@ -150,6 +152,8 @@ REF = Field(node_ref, required=True)
 REPEAT = Field(int_between(0, 5))
 PROMPT = Field(prompt_map, required=True)
 OPTIONAL_PROMPT = Field(prompt_map)
+RATE = Field(speech_rate)  # overrides settings.speech_rate (see ``menu_settings``)
+KEY_SWITCH = Field(boolean)  # false: settings.repeat_key / person_key off at this node
 
 # The fields of each kind besides ``kind``. Every edge field is a node reference.
 KIND_FIELDS: dict[str, dict[str, Field]] = {
@@ -160,6 +164,9 @@ KIND_FIELDS: dict[str, dict[str, Field]] = {
         "timeout": Field(int_between(1, 30)),
         "fallback": REF,
         "invalid": OPTIONAL_PROMPT,
+        "speech_rate": RATE,
+        "repeat_key": KEY_SWITCH,
+        "person_key": KEY_SWITCH,
     },
     "language": {
         "prompt": PROMPT,
@@ -167,24 +174,33 @@ KIND_FIELDS: dict[str, dict[str, Field]] = {
         "next": REF,
         "repeat": REPEAT,
         "timeout": Field(int_between(1, 30)),
+        "speech_rate": RATE,
+        "repeat_key": KEY_SWITCH,
+        "person_key": KEY_SWITCH,
     },
-    "message": {"prompt": PROMPT, "next": REF},
+    "message": {"prompt": PROMPT, "next": REF, "speech_rate": RATE},
     "voicemail": {
         "prompt": PROMPT,
         "max_length": Field(int_between(5, 600)),
         "tags": Field(tag_list),
         "priority": Field(one_of(PRIORITIES, N_("优先级代码"))),
         "thanks": OPTIONAL_PROMPT,
+        "speech_rate": RATE,
     },
     "forward": {
         "prompt": OPTIONAL_PROMPT,
         "strategy": Field(one_of(FORWARD_STRATEGIES, N_("拨打方式代码"))),
         "timeout": Field(int_between(5, 60)),
         "no_answer": REF,
+        "speech_rate": RATE,
     },
-    "transfer": {"prompt": OPTIONAL_PROMPT, "station": Field(station_code, required=True)},
+    "transfer": {
+        "prompt": OPTIONAL_PROMPT,
+        "station": Field(station_code, required=True),
+        "speech_rate": RATE,
+    },
     "hours": {"open": REF, "closed": REF},
-    "hangup": {"prompt": OPTIONAL_PROMPT},
+    "hangup": {"prompt": OPTIONAL_PROMPT, "speech_rate": RATE},
 }
 assert KIND_FIELDS.keys() == NODE_KINDS.keys()
 

@@ -35,10 +35,25 @@ def _describe(node, language: str) -> str:  # type: ignore[no-untyped-def]
     return f"{node.id} ({node.kind}{extra})" + (f"  “{prompt}”" if prompt else "")
 
 
+def _settings_summary(menu: Menu) -> str:
+    settings = menu.settings
+    parts = [
+        f"speech rate {settings.speech_rate}" if settings.speech_rate else "",
+        f"keys waited {settings.key_timeout}s" if settings.key_timeout else "",
+        "* repeats" if settings.repeat_key is not None else "",
+        "0 for a person" if settings.person_key is not None else "",
+        "elderly path" if settings.elderly is not None else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
 def outline(menu: Menu, language: str | None = None) -> str:
-    """Every node reachable from the start, each once; repeats are shown as ↺ references."""
+    """Every node reachable from the start, each once, then from the settings' routes (the
+    person key, the elderly path); repeats are shown as ↺ references."""
     language = language or menu.languages[0]
     lines: list[str] = [f"languages: {', '.join(menu.languages)}"]
+    if summary := _settings_summary(menu):
+        lines.append(f"settings: {summary}")
     seen: set[str] = set()
 
     def visit(node_id: str, label: str, depth: int) -> None:
@@ -54,4 +69,8 @@ def outline(menu: Menu, language: str | None = None) -> str:
             visit(target, edge_label, depth + 1)
 
     visit(menu.start, "", 0)
+    settings = menu.settings
+    for label, route in (("0 from any menu", settings.person_key), ("elderly", settings.elderly)):
+        if route is not None:
+            visit(route.next, label, 0)
     return "\n".join(lines)

@@ -2,9 +2,10 @@
 
 It drives the very engine functions the Twilio webhooks call (``engine.start``,
 ``press``, ``dial_finished``, ``recorded`` and, across a transfer, ``continue_at``) with
-the station's facts from ``calls.call_context`` at a simulated moment. Between steps the
-call lives in the page (hidden fields), so all of it is checked again when it comes
-back. Nothing is written to the database: no call, voicemail or ticket.
+the station's facts from ``calls.call_context`` at a simulated moment, and optionally a
+caller's number, recognised in the registry as the webhook would (the elderly path).
+Between steps the call lives in the page (hidden fields), so all of it is checked again
+when it comes back. Nothing is written to the database: no call, voicemail or ticket.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ivr.menus import versions as menus
 from ivr.menus.document import DTMF_KEYS, ForwardNode, Menu, TransferNode, VoicemailNode
 from ivr.menus.engine import CallContext, MenuPositionInvalid, Play, Position, Speech, Step
 from ivr.menus.prompts import prompt_names
+from ivr.menus.rehearsal_callers import caller_entry, known_caller
 from ivr.menus.sources import MenuSource
 from ivr.menus.transfers import active_station_in, follow_transfers
 from ivr.menus.validate import MenuInvalid, parse_menu
@@ -35,7 +37,7 @@ MAX_TRANSFER_HOPS = 16  # how far a test call looks for menus it may have been t
 NEED = re.compile(r"[a-z0-9_-]{1,64}")
 ENTRY_TYPES = frozenset(
     {"heard", "pressed", "silence", "answered", "no_answer", "recorded", "transfer", "outcome"}
-    | {"truncated"}
+    | {"truncated", "caller"}
 )
 
 
@@ -88,12 +90,25 @@ def check_menu(session: Session, station: Station, source: MenuSource) -> Menu:
     ).menu
 
 
-def begin(session: Session, station: Station, source: MenuSource, at: datetime) -> Progress:
-    """Ring the station's number at ``at`` with the menu ``source`` holds."""
+def begin(
+    session: Session,
+    station: Station,
+    source: MenuSource,
+    at: datetime,
+    caller_number: str | None = None,
+) -> Progress:
+    """Ring the station's number at ``at`` with the menu ``source`` holds, from
+    ``caller_number`` (E.164) if given: a resident the registry knows at this station is
+    recognised as the webhook recognises them."""
     menu = check_menu(session, station, source)
     context = calls.call_context(station, hotline_number(station), at)
     state = CallState(source.ref, source.ref, None, None, at, ())
-    return _after(session, station, state, engine.start(menu, context), [])
+    did: list[dict[str, Any]] = []
+    caller = None
+    if caller_number:
+        caller = known_caller(session, station, caller_number)
+        did.append(caller_entry(caller_number, caller, engine.takes_elderly_path(menu, caller)))
+    return _after(session, station, state, engine.start(menu, context, caller), did)
 
 
 def advance(
@@ -263,7 +278,8 @@ def _pick(entry: dict[str, Any], *names: str) -> dict[str, Any]:
 def speech_entry(speech: Speech, menu_ref: str) -> dict[str, str]:
     if isinstance(speech, Play):
         return {"play": speech.source, "menu": menu_ref}
-    return {"say": speech.text, "language": speech.language, "voice": speech.voice}
+    said = {"say": speech.text, "language": speech.language, "voice": speech.voice}
+    return said | ({"rate": speech.rate} if speech.rate else {})
 
 
 def capped(entries: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:

@@ -53,7 +53,9 @@ def read_twiml(body: str) -> Heard:
 def _spoken(element: ET.Element) -> str:
     if element.tag == "Play":
         return f"♪ {element.text}"
-    return f"[{element.get('language', '')}] {element.text or ''}"
+    rate = next((p.get("rate") for p in element.iter("prosody")), None)
+    slower = f" ({rate})" if rate else ""
+    return f"[{element.get('language', '')}{slower}] {''.join(element.itertext())}"
 
 
 class SignedCaller:

@@ -41,6 +41,15 @@ The format::
       to_tongde: {kind: transfer, prompt: {...}, station: baiyun-tongde}  # prompt optional
       opening: {kind: hours, open: main, closed: vm_general}  # no prompt
       bye: {kind: hangup, prompt: {...}}                      # prompt optional
+    settings:                       # optional: the elderly-friendly defaults (适老设置)
+      speech_rate: 85%              # <Say> prosody rate; a node's own speech_rate wins
+      key_timeout: 10               # menus' and language choices' wait; a node's timeout wins
+      repeat_key: {prompt: {...}}   # "*" replays any menu; the prompt is said after each
+      person_key: {next: worker_hours, prompt: {...}}   # "0" from any menu
+      elderly: {next: elderly_hours, prompt: {...}}     # callers flagged elderly start here
+
+(see ``ivr/menus/menu_settings.py``: a menu or language node may say ``repeat_key: false``
+or ``person_key: false``, and must not use ``*`` or ``0`` for anything else while they are on)
 
 A prompt map (``prompt``, ``invalid``, ``thanks``) has an entry for every offered language
 and no other. An entry is text to say, or a mapping with exactly one of ``say`` (text) or
@@ -60,7 +69,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ivr.menus import graph
-from ivr.menus.document import AUTOMATIC_KINDS, AnyNode, Menu, Voice
+from ivr.menus.document import AUTOMATIC_KINDS, AnyNode, Menu, Settings, Voice
 from ivr.menus.fields import (
     LANGUAGE,
     MAX_PROBLEMS,
@@ -82,6 +91,7 @@ from ivr.menus.fields import (
     unknown_fields,
     voice_name,
 )
+from ivr.menus.menu_settings import check_keys, read_settings
 from ivr.menus.node_fields import read_node
 from ivr.menus.wording import N_, Text
 from ivr.menus.yaml_source import YamlInvalid, load_yaml
@@ -89,7 +99,7 @@ from ivr.menus.yaml_source import YamlInvalid, load_yaml
 MAX_DOCUMENT_BYTES = 200_000
 MAX_NODES = 500
 MAX_LANGUAGES = 12  # a language node offers each on its own phone key
-TOP_FIELDS = ("start", "languages", "voices", "nodes")
+TOP_FIELDS = ("start", "languages", "voices", "nodes", "settings")
 REQUIRED_TOP_FIELDS = ("start", "languages", "nodes")
 # With nobody on duty a forward moves straight on to ``no_answer``: a loop through
 # forwards (and automatic nodes) spins without the caller pressing anything, too.
@@ -206,9 +216,16 @@ def _read_document(
     start = node_ref(ctx, "start", data["start"]) if "start" in data else None
     voices = _voices(ctx, data["voices"]) if "voices" in data else {}
     nodes = _nodes(ctx, data["nodes"]) if ctx.node_ids is not None else None
+    settings: Settings | None = Settings()
+    if data.get("settings") is not None:
+        settings = read_settings(ctx, "settings", data["settings"])
+    if settings is not None and nodes is not None:
+        check_keys(ctx, settings, nodes)
     if start is None or ctx.languages is None or voices is None or nodes is None:
         return None, ctx
-    return Menu(start, ctx.languages, nodes, voices), ctx
+    if settings is None:
+        return None, ctx
+    return Menu(start, ctx.languages, nodes, voices, settings), ctx
 
 
 def _languages(problems: Problems, value: object) -> tuple[str, ...] | None:

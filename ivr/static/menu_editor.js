@@ -125,10 +125,19 @@
       targetsOf(all[id]).forEach(function (target) { visit(target, depth + 1); });
     }
     if (typeof state.start === "string") visit(state.start, 0);
+    settingsEntries().forEach(function (id) { visit(id, 0); });
     Object.keys(all).forEach(function (id) {
       if (!seen[id]) order.push({ id: id, depth: 0, reachable: false });
     });
     return order;
+  }
+
+  // The elderly path and the person key lead into the menu as well as its start.
+  function settingsEntries() {
+    var settings = isObject(state.settings) ? state.settings : {};
+    return ["elderly", "person_key"].map(function (name) {
+      return isObject(settings[name]) ? settings[name].next : null;
+    }).filter(function (t) { return typeof t === "string"; });
   }
 
   function renameNode(oldId, newId) {
@@ -136,6 +145,12 @@
     Object.keys(nodes()).forEach(function (id) { renamed[id === oldId ? newId : id] = nodes()[id]; });
     state.nodes = renamed;
     if (state.start === oldId) state.start = newId;
+    if (isObject(state.settings)) {
+      ["elderly", "person_key"].forEach(function (name) {
+        var route = state.settings[name];
+        if (isObject(route) && route.next === oldId) route.next = newId;
+      });
+    }
     Object.keys(renamed).forEach(function (id) {
       var node = renamed[id];
       if (!isObject(node)) return;
@@ -178,6 +193,7 @@
     treeEl.appendChild(datalist("node-ids", Object.keys(nodes())));
     treeEl.appendChild(datalist("prompt-files", data.prompt_files));
     treeEl.appendChild(datalist("station-codes", data.stations));
+    treeEl.appendChild(datalist("speech-rates", data.speech_rates));
     treeEl.appendChild(settingsCard());
     ordered().forEach(function (entry) { treeEl.appendChild(nodeCard(entry)); });
     treeEl.appendChild(addNodeCard());
@@ -201,7 +217,69 @@
       field(L.start, "start", refInput(state, "start")),
       field(L.languages, "languages", langs),
       "voices" in state ? el("p", { class: "meta", text: L.voicesNote }) : null,
+      elderlySettings(),
     ]);
+  }
+
+  // The elderly-friendly settings (适老设置): speech rate, key wait, * and 0 on every menu,
+  // the short path for callers the registry flags as elderly.
+  function elderlySettings() {
+    if (state.settings !== undefined && !isObject(state.settings)) {
+      return el("p", { class: "meta", text: L.settingsInYaml });
+    }
+    var settings = isObject(state.settings) ? state.settings : {};
+    function store() {
+      if (Object.keys(settings).length) state.settings = settings;
+      else delete state.settings;
+    }
+    var rate = rateInput(settings, "speech_rate", L.normalRate, store);
+    var timeout = numberInput(settings, "key_timeout");
+    timeout.addEventListener("input", store);
+    var group = el("fieldset", { class: "elderly-settings", dataset: { field: "settings" } }, [
+      el("legend", { text: L.elderlySettings }),
+      el("p", { class: "meta", text: L.elderlyHint }),
+      el("span", { class: "field-error", role: "alert" }),
+      el("div", { class: "field-row" }, [
+        field(L.speechRate, "settings.speech_rate", rate),
+        field(L.keyTimeout, "settings.key_timeout", timeout),
+      ]),
+    ]);
+    group.appendChild(switchedSetting(settings, "repeat_key", L.repeatKey, false, store));
+    group.appendChild(switchedSetting(settings, "person_key", L.personKey, L.personNext, store));
+    group.appendChild(switchedSetting(settings, "elderly", L.elderlyPath, L.elderlyNext, store));
+    return group;
+  }
+
+  // One setting turned on or off; on, its prompt (and for a route, where it leads).
+  function switchedSetting(settings, name, label, nextLabel, store) {
+    var path = "settings." + name;
+    var box = el("div", { class: "switched field", dataset: { field: path } });
+    var toggle = el("input", { type: "checkbox", checked: isObject(settings[name]), id: "setting-" + name });
+    toggle.addEventListener("change", function () {
+      if (toggle.checked) {
+        settings[name] = { prompt: defaultValue("prompt") };
+        if (nextLabel) settings[name].next = "";
+      } else delete settings[name];
+      store();
+      render();
+      changed();
+    });
+    box.appendChild(el("label", { class: "toggle" }, [toggle, " " + label]));
+    box.appendChild(el("span", { class: "field-error", role: "alert" }));
+    if (!isObject(settings[name])) return box;
+    if (nextLabel) box.appendChild(field(nextLabel, path + ".next", refInput(settings[name], "next")));
+    box.appendChild(promptGroup(settings[name], "prompt", L.settingPrompt, false, path + ".prompt"));
+    return box;
+  }
+
+  function rateInput(holder, name, placeholder, after) {
+    var input = textInput(holder[name], function (value) {
+      var trimmed = value.trim();
+      if (trimmed === "") delete holder[name];
+      else holder[name] = trimmed;
+      if (after) after();
+    }, { list: "speech-rates", class: "short", placeholder: placeholder });
+    return input;
   }
 
   function nodeCard(entry) {
@@ -267,9 +345,28 @@
     if ("station" in fields) row.appendChild(field(L.station, "station", textInput(node.station, function (v) { node.station = v.trim(); }, { list: "station-codes" })));
     if ("open" in fields) row.appendChild(field(L.open, "open", refInput(node, "open")));
     if ("closed" in fields) row.appendChild(field(L.closed, "closed", refInput(node, "closed")));
+    if ("speech_rate" in fields) row.appendChild(field(L.speechRate, "speech_rate", rateInput(node, "speech_rate", L.fromSettings)));
+    var settings = isObject(state.settings) ? state.settings : {};
+    if ("repeat_key" in fields && isObject(settings.repeat_key)) row.appendChild(keySwitch(node, "repeat_key", L.repeatHere));
+    if ("person_key" in fields && isObject(settings.person_key)) row.appendChild(keySwitch(node, "person_key", L.personHere));
     card.appendChild(row);
     if ("invalid" in fields) card.appendChild(promptGroup(node, "invalid", L.invalid, true));
     if ("thanks" in fields) card.appendChild(promptGroup(node, "thanks", L.thanks, true));
+  }
+
+  // On by default (the menu's setting); unticked writes `false` for this node alone.
+  function keySwitch(node, name, label) {
+    var toggle = el("input", { type: "checkbox", checked: node[name] !== false });
+    toggle.dataset.field = name;
+    toggle.addEventListener("change", function () {
+      if (toggle.checked) delete node[name];
+      else node[name] = false;
+      changed();
+    });
+    return el("div", { class: "field", dataset: { field: name } }, [
+      el("label", { class: "toggle" }, [toggle, " " + label]),
+      el("span", { class: "field-error", role: "alert" }),
+    ]);
   }
 
   function namedSelect(node, name, values, names) {
@@ -291,8 +388,9 @@
   }
 
   // Prompts by language: text to say or a library file to play, and an optional voice.
-  function promptGroup(node, name, label, optional) {
-    var group = el("fieldset", { class: "prompts", dataset: { field: name } }, [el("legend", { text: label })]);
+  function promptGroup(node, name, label, optional, path) {
+    var where = path || name;
+    var group = el("fieldset", { class: "prompts", dataset: { field: where } }, [el("legend", { text: label })]);
     if (optional) {
       var toggle = el("input", { type: "checkbox", checked: name in node });
       toggle.addEventListener("change", function () {
@@ -307,7 +405,7 @@
     if (!(name in node)) return group;
     if (!isObject(node[name])) node[name] = {};
     var prompts = node[name];
-    languages().forEach(function (lang) { group.appendChild(promptRow(prompts, name, lang)); });
+    languages().forEach(function (lang) { group.appendChild(promptRow(prompts, where, lang)); });
     return group;
   }
 
@@ -558,7 +656,7 @@
     var id = problem.node;
     if (id === null || id === undefined) {
       var topField = problem.path.split(".")[0];
-      return topField === "start" || topField === "languages"
+      return topField === "start" || topField === "languages" || topField === "settings"
         ? treeEl.querySelector(".settings-card") : null;
     }
     return treeEl.querySelector('.node-card[data-node="' + CSS.escape(id) + '"]');

@@ -110,6 +110,7 @@ class Turn:
     menu: Menu
     station: StationFacts | None
     transferred_to: int | None = None
+    caller: steps.CallerRow | None = None  # read by an incoming call, before its first step
 
     @classmethod
     def load(cls, menu_ref: str | None = None) -> Turn:
@@ -138,6 +139,13 @@ class Turn:
     @property
     def to_number(self) -> str:
         return self.arrival.to_number
+
+    def read_caller(self) -> engine.CallerFacts:
+        """The resident calling, as the registry knows them: upserted now (the statement
+        the call's insert would run anyway, so a call costs no extra query)."""
+        connection = self.session.connection()
+        self.caller = steps.caller_for(connection, self.arrival.from_number, self.now)
+        return self.caller.facts
 
     def call(self) -> CallRow:
         """The call as stored (opened now if this is its first request)."""
@@ -205,7 +213,9 @@ class Turn:
         connection, sid, now = self.session.connection(), self.arrival.call_sid, self.now
         if not self.incoming and steps.record_step(connection, sid, write, key, events, now):
             return
-        call_id = steps.open_call(connection, self.stations, self.session, self.arrival, write)
+        call_id = steps.open_call(
+            connection, self.stations, self.session, self.arrival, write, self.caller
+        )
         if call_id is not None:
             steps.log_events(connection, call_id, key, events, now)
             return

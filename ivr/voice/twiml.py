@@ -50,7 +50,11 @@ def anchor_plays(speech: tuple[Speech, ...], urls: VoiceUrls) -> tuple[Speech, .
 
 
 def _speak(target: VoiceResponse | TwimlGather, speech: Speech, urls: VoiceUrls) -> None:
-    if isinstance(speech, Say):
+    if isinstance(speech, Say) and speech.rate:
+        # Slower speech for older callers: SSML <prosody> inside the <Say>.
+        say = target.say(language=speech.language, voice=speech.voice)
+        say.prosody(speech.text, rate=speech.rate)
+    elif isinstance(speech, Say):
         target.say(speech.text, language=speech.language, voice=speech.voice)
     elif isinstance(speech, Play):
         target.play(urls.prompt(speech.source))

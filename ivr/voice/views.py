@@ -33,10 +33,16 @@ log = logging.getLogger(__name__)
 def incoming() -> Response:
     turn = Turn.load()
     arrival = turn.arrival
-    detail = {"from": arrival.from_number, "to": arrival.to_number, "menu": turn.menu_ref}
-    return turn.respond(
-        engine.start(turn.menu, turn.context), [{"kind": "incoming", "detail": detail}]
-    )
+    detail: dict[str, object] = {
+        "from": arrival.from_number,
+        "to": arrival.to_number,
+        "menu": turn.menu_ref,
+    }
+    caller = turn.read_caller()
+    if engine.takes_elderly_path(turn.menu, caller):
+        detail["elderly_path"] = True
+    step = engine.start(turn.menu, turn.context, caller)
+    return turn.respond(step, [{"kind": "incoming", "detail": detail}])
 
 
 @bp.post("/gather")

@@ -30,7 +30,7 @@ def test_validate_accepts_the_default_template(runner, tmp_path, registry):
     path.write_text(default_menu_yaml(["zh", "yue", "en"]), encoding="utf-8")
     result = runner.invoke("menu", "validate", str(path))
     assert result.exit_code == 0, result.output
-    assert "valid, 12 nodes" in result.output
+    assert "valid, 14 nodes" in result.output
 
 
 def test_validate_names_each_problem_by_node_path(runner, tmp_path, registry):
@@ -76,9 +76,9 @@ def test_simulate_plays_a_call_through_the_webhooks(runner, registry):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "— call"
-    assert any("南洲街" in line and "[cmn-CN]" in line for line in lines)
+    assert any("南洲街" in line and "[cmn-CN (85%)]" in line for line in lines)  # slower speech
     assert "— pressed 2" in lines and "— pressed 1" in lines
-    assert any("[yue-HK]" in line and "生活物資" in line for line in lines)
+    assert any("[yue-HK (85%)]" in line and "生活物資" in line for line in lines)
     assert "    [beep: recording up to 120s]" in lines
     assert lines[-1] == "    [hang up]"
 

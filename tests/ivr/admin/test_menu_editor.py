@@ -181,7 +181,10 @@ def test_the_tree_view_sends_the_mapping_and_the_server_writes_readable_yaml(
     assert response.status_code == 200
     (draft,) = versions(db_session, station)
     assert "zh: 欢迎致电南洲街" in draft.document  # Chinese as itself, not \\u escapes
-    assert draft.document.startswith("start: main\nlanguages:\n- zh\nnodes:\n  main:\n")
+    assert draft.document.startswith(
+        "start: main\nlanguages:\n- zh\nsettings:\n  speech_rate: 85%\n"
+    )
+    assert "\nnodes:\n  main:\n" in draft.document
 
 
 def test_a_draft_may_hold_problems(admin_world, login, db_session):

@@ -56,7 +56,7 @@ def test_the_default_menu_draws_every_node_and_labelled_edge():
     nodes = groups(root)
     expected = ["choose_language", "main", "medical_notice", "vm_food", "vm_general"]
     assert all(f"node-{n}" in nodes for n in expected)
-    assert len([n for n in nodes if n.startswith("node-")]) == 12
+    assert len([n for n in nodes if n.startswith("node-")]) == 14  # 2 on the elderly path
     main = texts(nodes["node-main"])
     assert main[0] == "main" and main[1] == "menu"
     assert main[2].startswith("“For food and daily suppli")
@@ -69,8 +69,9 @@ def test_the_default_menu_draws_every_node_and_labelled_edge():
         assert label in labels
     arrows = [p for p in root.iter(f"{SVG}path") if "edge" in (p.get("class") or "")]
     assert all(p.get("marker-end") for p in arrows)
-    # the 12 nodes' edges (language 1, main 7, two messages, hours 2, forward 1) and the start
-    assert len(arrows) == 1 + 7 + 2 + 2 + 1 + 1
+    # the nodes' edges (language 1, main 7, two messages, hours 2, forward 1), the elderly
+    # path's (hours 2, forward 1) and the start
+    assert len(arrows) == 1 + 7 + 2 + 2 + 1 + 3 + 1
     assert diagram.warnings == [] and diagram.languages == ["zh", "yue", "en"]
 
 

@@ -91,7 +91,7 @@ def test_unreadable_documents_still_diff_by_line():
 def test_the_default_template_in_two_language_sets():
     summary = node_summary(default_menu_yaml(["zh"]), default_menu_yaml(["zh", "yue"]))
     assert summary.added == ["choose_language"]
-    assert summary.top_level == ["start", "languages"]
+    assert summary.top_level == ["start", "languages", "settings"]
     changed = {change.node: change.fields for change in summary.changed}
     assert changed["main"] == ["prompt", "invalid"]
     assert "vm_food" in changed and "worker_hours" not in changed

@@ -186,7 +186,7 @@ def test_start_languages_and_voices_merge_at_the_top():
         "zh": {"language": "cmn-CN", "voice": "B"},
         "en": {"language": "en-GB", "voice": "Polly.Amy"},
     }
-    assert list(merged.document) == ["start", "languages", "voices", "nodes"]
+    assert list(merged.document) == ["start", "languages", "voices", "settings", "nodes"]
 
 
 def test_the_merge_leaves_its_inputs_alone():

@@ -215,8 +215,9 @@ def test_defaults_of_menu_language_and_forward_nodes() -> None:
     doc["nodes"]["lang"]["next"] = "main"
     doc["start"] = "lang"
     nodes = parse_menu(dump(doc)).menu.nodes
-    assert (nodes["main"].repeat, nodes["main"].timeout, nodes["main"].invalid) == (2, 6, {})
-    assert (nodes["lang"].repeat, nodes["lang"].timeout) == (1, 5)
+    # No timeout of their own: the engine waits settings.key_timeout, or 6 and 5 seconds.
+    assert (nodes["main"].repeat, nodes["main"].timeout, nodes["main"].invalid) == (2, None, {})
+    assert (nodes["lang"].repeat, nodes["lang"].timeout) == (1, None)
     assert nodes["fw"] == ForwardNode(id="fw", no_answer="vm")
 
 
@@ -259,7 +260,8 @@ def test_document_must_be_a_mapping(text: str, message: str) -> None:
 def test_unknown_top_level_field() -> None:
     doc = base() | {"title": "x"}
     assert problems(doc) == [
-        "title: unknown top-level field 'title' (allowed: start, languages, voices, nodes)"
+        "title: unknown top-level field 'title' (allowed: start, languages, voices, nodes,"
+        " settings)"
     ]
 
 
@@ -286,10 +288,11 @@ def test_unknown_field_for_the_kind(kind: str, field: str) -> None:
 
 
 NODE_FIELDS = {
-    "menu": ["prompt", "options", "repeat", "timeout", "fallback", "invalid"],
-    "message": ["prompt", "next"],
-    "hangup": ["prompt"],
-    "voicemail": ["prompt", "max_length", "tags", "priority", "thanks"],
+    "menu": ["prompt", "options", "repeat", "timeout", "fallback", "invalid"]
+    + ["speech_rate", "repeat_key", "person_key"],
+    "message": ["prompt", "next", "speech_rate"],
+    "hangup": ["prompt", "speech_rate"],
+    "voicemail": ["prompt", "max_length", "tags", "priority", "thanks", "speech_rate"],
 }
 
 
@@ -393,7 +396,8 @@ def test_a_node_with_a_bad_id_is_still_checked() -> None:
     doc["nodes"]["2nd"] = {"kind": "hangup", "next": "vm"}
     assert problems(doc) == [
         "nodes.2nd: invalid node id '2nd': use a letter, then up to 63 letters, digits, '_' or '-'",
-        "nodes.2nd.next: unknown field 'next' for kind 'hangup' (allowed: kind, prompt)",
+        "nodes.2nd.next: unknown field 'next' for kind 'hangup' (allowed: kind, prompt,"
+        " speech_rate)",
     ]
 
 

@@ -18,7 +18,7 @@ class Twiml:
         return cls(ET.fromstring(response.get_data(as_text=True)))
 
     def says(self) -> list[str]:
-        return [e.text or "" for e in self.root.iter("Say")]
+        return ["".join(e.itertext()) for e in self.root.iter("Say")]
 
     def say_languages(self) -> list[str]:
         return [e.get("language", "") for e in self.root.iter("Say")]
