@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_privacy import add_privacy_demo
+from ivr.cli.demo_referrals import add_demo_referrals
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
 from ivr.menus.default_menu import default_menu_yaml
@@ -38,7 +39,8 @@ DEMO_USERS = [
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
-        "tickets so the queue and statistics show something (--no-activity to skip); "
+        "tickets so the queue and statistics show something, with referrals from 黄石街 to "
+        "同德街 in every state (--no-activity to skip); "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
@@ -106,6 +108,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         made = add_demo_activity(session, stations, utcnow(), days=days)
         session.commit()
         click.echo(f"activity: {made.summary()}")
+        click.echo(add_demo_referrals(session, utcnow()))
+        session.commit()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         demo_stations = {code for _u, _r, code, _d, _n in DEMO_USERS if code}
         audio = add_demo_audio(
