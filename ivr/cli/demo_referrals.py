@@ -36,7 +36,13 @@ STORIES: tuple[tuple[float, str, float], ...] = (
     (50, "accepted", 1.5),
 )
 # When 黄石街 has too few open cases to refer, the worker logs these residents' calls.
-RESIDENTS = (("连姐", "+8613900990001"), ("何奶奶", "+8613900990002"), ("黄伯", "+8613900990003"))
+RESIDENTS = (
+    ("连姐", "+8613900990001"),
+    ("何奶奶", "+8613900990002"),
+    ("黄伯", "+8613900990003"),
+    ("周女士", "+8613900990004"),
+    ("吴叔", "+8613900990005"),
+)
 LOGGED = "居民来电：住在同德街，家里缺米缺药（社工记录）"
 
 
