@@ -13,6 +13,7 @@ from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmuta
 from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
 from models.rate_limit import RateCounter
+from models.referral import Referral, ReferralState
 from models.station import District, HotlineNumber, OnDutyPhone, Station
 from models.stats import StationDayFigures
 from models.ticket import (
@@ -55,6 +56,8 @@ __all__ = [
     "PromptFile",
     "QueueVersion",
     "RateCounter",
+    "Referral",
+    "ReferralState",
     "ResolutionCategory",
     "RetentionPolicy",
     "Role",

@@ -201,6 +201,9 @@ class TicketEventKind(enum.Enum):
     ASSIGNED = "assigned"
     STATUS_CHANGED = "status_changed"
     REFERRED = "referred"
+    REFERRAL_ACCEPTED = "referral_accepted"
+    REFERRAL_DECLINED = "referral_declined"  # the receiver said no; the ticket went back
+    REFERRAL_RESOLVED = "referral_resolved"  # the sender told of the receiver's outcome
     RESOLVED = "resolved"
     REOPENED = "reopened"
     TRANSCRIPT_CORRECTED = "transcript_corrected"  # a person corrected a voicemail's transcript

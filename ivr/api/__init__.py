@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         calls,
         errors,
         openapi,
+        referrals,
         stations,
         stats,
         tickets,

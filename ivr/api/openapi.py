@@ -30,7 +30,8 @@ ERRORS = {
     401: "No bearer token, or it is unknown, expired, revoked, or its user is disabled.",
     403: "Visible, but not yours to change (the ticket was referred to another station).",
     404: "No such thing, or outside your scope (the same answer for both).",
-    409: "The ticket changed since you read it (`expected_version`), or at the same time.",
+    409: "The ticket changed since you read it (`expected_version`), or at the same time; or"
+    " it waits for its receiving station to accept it first (`referral_pending`).",
     413: "Request body over 64 KiB.",
     415: "The request body is not `application/json`.",
     416: "The requested byte range is outside the recording.",
@@ -117,9 +118,10 @@ TICKET_FILTERS = [
     *_window("opened_at"),
     query(
         "view",
-        {"type": "string", "enum": ["queue", "referred_out"]},
-        "`queue` (default): tickets now at your stations. `referred_out`: tickets referred"
-        " from your stations to others, in their current state.",
+        {"type": "string", "enum": ["queue", "incoming", "referred_out"]},
+        "`queue` (default): tickets now at your stations. `incoming`: those of them referred"
+        " by another station and waiting for you to accept or decline. `referred_out`:"
+        " tickets referred from your stations to others, in their current state.",
     ),
     query(
         "q",
@@ -168,6 +170,39 @@ PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": json_content(ref("NoteCreate"))},
             "responses": responses(
                 201, "The note, as a trail entry.", ref("TicketEvent"), 403, 413, 415, 422
+            ),
+        },
+    },
+    "/tickets/{ticket_id}/referrals": {
+        "parameters": [TICKET_ID],
+        "post": {
+            "operationId": "referTicket",
+            "summary": "Refer the ticket to another station; it waits there to be accepted.",
+            "requestBody": {"required": True, "content": json_content(ref("ReferralCreate"))},
+            "responses": responses(
+                201, "The referral, pending.", ref("Referral"), 403, 409, 413, 415, 422
+            ),
+        },
+    },
+    "/tickets/{ticket_id}/referrals/accept": {
+        "parameters": [TICKET_ID],
+        "post": {
+            "operationId": "acceptReferral",
+            "summary": "The receiving station takes on the ticket referred to it.",
+            "requestBody": {"required": True, "content": json_content(ref("ReferralAccept"))},
+            "responses": responses(
+                200, "The referral, accepted.", ref("Referral"), 403, 409, 413, 415, 422
+            ),
+        },
+    },
+    "/tickets/{ticket_id}/referrals/decline": {
+        "parameters": [TICKET_ID],
+        "post": {
+            "operationId": "declineReferral",
+            "summary": "The receiving station declines, with a reason: the ticket goes back.",
+            "requestBody": {"required": True, "content": json_content(ref("ReferralDecline"))},
+            "responses": responses(
+                200, "The referral, declined.", ref("Referral"), 403, 409, 413, 415, 422
             ),
         },
     },

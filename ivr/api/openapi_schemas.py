@@ -11,6 +11,7 @@ from models import (
     CallDirection,
     CallOutcome,
     Priority,
+    ReferralState,
     ResolutionCategory,
     TicketEventKind,
     TicketSource,
@@ -82,6 +83,63 @@ def page_of(item: str) -> Schema:
     )
 
 
+REFERRAL_FIELDS: dict[str, Schema] = {
+    "id": integer(minimum=1),
+    "state": string(
+        enum=values(ReferralState),
+        description="`pending` (waiting for the receiver), `accepted`, `declined` (the "
+        "ticket went back to the sender), `resolved` (the receiver resolved it).",
+    ),
+    "from_station": string(nullable=True, description="Null: from the unassigned queue."),
+    "to_station": string(),
+    "sent_at": moment(),
+    "accept_due_at": string(
+        fmt="date-time",
+        description="The receiver's answer is due by then (its time limit for the priority).",
+    ),
+    "answer_overdue": {"type": "boolean", "description": "Pending past `accept_due_at`."},
+}
+REFERRAL_BRIEF: Schema = {
+    **obj(REFERRAL_FIELDS, "The ticket's newest referral; null if never referred."),
+    "nullable": True,
+}
+REFERRAL = obj(
+    {
+        **REFERRAL_FIELDS,
+        "reason": string(),
+        "answered_at": moment(nullable=True),
+        "decline_reason": string(nullable=True),
+        "resolved_at": moment(nullable=True),
+        "outcome_category": string(nullable=True, enum=values(ResolutionCategory)),
+        "outcome_problems": integer(nullable=True, minimum=0),
+        "outcome_note": string(nullable=True),
+    },
+    "One referral of a ticket, with the receiver's answer and outcome.",
+)
+REFERRAL_CREATE: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["station", "reason"],
+    "properties": {
+        "station": string(pattern=STATION_PATTERN, description="The receiving station's code."),
+        "reason": string(minLength=1, maxLength=MAX_NOTE, pattern=NOT_BLANK),
+        "expected_version": integer(minimum=1, maximum=MAX_ID),
+    },
+}
+REFERRAL_ACCEPT: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"expected_version": integer(minimum=1, maximum=MAX_ID)},
+}
+REFERRAL_DECLINE: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {
+        "reason": string(minLength=1, maxLength=MAX_NOTE, pattern=NOT_BLANK),
+        "expected_version": integer(minimum=1, maximum=MAX_ID),
+    },
+}
 TICKET = obj(
     {
         "id": integer(minimum=1),
@@ -103,6 +161,7 @@ TICKET = obj(
         "problems_solved": integer(minimum=0),
         "version": integer(minimum=1, description="Send back as `expected_version`."),
         "updated_at": moment(),
+        "referral": REFERRAL_BRIEF,
     },
     "A call-back ticket. Sorted in lists by (priority, due_at, id).",
 )
@@ -130,8 +189,17 @@ TICKET_DETAIL = {
         obj(
             {
                 "can_change": {"type": "boolean", "description": "Whether PATCH is allowed."},
+                "can_answer_referral": {
+                    "type": "boolean",
+                    "description": "A referral waits for your station to accept or decline it.",
+                },
                 "voicemails": {"type": "array", "items": ref("VoicemailBrief")},
                 "events": {"type": "array", "items": ref("TicketEvent")},
+                "referrals": {
+                    "type": "array",
+                    "items": ref("Referral"),
+                    "description": "Every referral of the ticket, oldest first.",
+                },
             }
         ),
     ]
@@ -443,6 +511,10 @@ SCHEMAS: dict[str, Schema] = {
     "TicketPage": page_of("Ticket"),
     "TicketPatch": TICKET_PATCH,
     "NoteCreate": NOTE_CREATE,
+    "Referral": REFERRAL,
+    "ReferralCreate": REFERRAL_CREATE,
+    "ReferralAccept": REFERRAL_ACCEPT,
+    "ReferralDecline": REFERRAL_DECLINE,
     "VoicemailBrief": VOICEMAIL_BRIEF,
     "Voicemail": VOICEMAIL,
     "Transcript": TRANSCRIPT,

@@ -15,6 +15,8 @@ from models import (
     CallDirection,
     CallEvent,
     Priority,
+    Referral,
+    ReferralState,
     Station,
     Ticket,
     TicketEvent,
@@ -47,7 +49,38 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return ticket.status is not TicketStatus.RESOLVED and ticket.due_at < now
 
 
-def ticket_summary(ticket: Ticket, reveal: bool, now: datetime) -> dict[str, Any]:
+def referral_brief(row: Referral | None, now: datetime) -> dict[str, Any] | None:
+    """Where the ticket's newest referral stands (null: never referred)."""
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "state": row.state.value,
+        "from_station": row.from_station.code if row.from_station else None,
+        "to_station": row.to_station.code,
+        "sent_at": iso(row.sent_at),
+        "accept_due_at": iso(row.accept_due_at),
+        "answer_overdue": row.state is ReferralState.PENDING and row.accept_due_at < now,
+    }
+
+
+def referral(row: Referral, now: datetime) -> dict[str, Any]:
+    """One referral with every step: who asked why, the answer, the outcome."""
+    return {
+        **(referral_brief(row, now) or {}),
+        "reason": row.reason,
+        "answered_at": iso(row.answered_at),
+        "decline_reason": row.decline_reason or None,
+        "resolved_at": iso(row.resolved_at),
+        "outcome_category": row.outcome_category,
+        "outcome_problems": row.outcome_problems if row.state is ReferralState.RESOLVED else None,
+        "outcome_note": row.outcome_note or None,
+    }
+
+
+def ticket_summary(
+    ticket: Ticket, reveal: bool, now: datetime, latest_referral: Referral | None = None
+) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "station": ticket.station.code if ticket.station else None,
@@ -70,6 +103,7 @@ def ticket_summary(ticket: Ticket, reveal: bool, now: datetime) -> dict[str, Any
         "problems_solved": ticket.problems_solved,
         "version": ticket.version_id,
         "updated_at": iso(ticket.updated_at),
+        "referral": referral_brief(latest_referral, now),
     }
 
 

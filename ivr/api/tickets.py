@@ -19,14 +19,17 @@ from ivr.api.ticket_changes import NOTE_FIELDS, PATCH_FIELDS, apply_change, read
 from ivr.api.ticket_filters import LISTING, PARAMETERS, read_filters, tickets_query
 from ivr.api.tokens import current_scope, current_user
 from ivr.db import get_session
+from ivr.tickets import referrals
 from ivr.tickets.actions import TicketActionInvalid, TicketConflict, add_note
-from models import Ticket, TicketEvent, User, Voicemail, utcnow
+from models import Referral, ReferralState, Ticket, TicketEvent, User, Voicemail, utcnow
 
 CONFLICT_MESSAGE = "这张工单刚被其他人修改过，请重新读取后再试"
 
 
-def _summary(ticket: Ticket, user: User) -> dict:
-    return serialize.ticket_summary(ticket, ticket.assignee_id == user.id, utcnow())
+def _summary(ticket: Ticket, user: User, latest: dict[int, Referral]) -> dict:
+    return serialize.ticket_summary(
+        ticket, ticket.assignee_id == user.id, utcnow(), latest.get(ticket.id)
+    )
 
 
 def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
@@ -42,11 +45,16 @@ def _detail(session: Session, ticket: Ticket, user: User) -> dict:
     voicemails = session.scalars(
         select(Voicemail).where(Voicemail.ticket_id == ticket.id).order_by(Voicemail.id)
     )
+    history = referrals.history(session, ticket.id)
+    awaiting = any(r.state is ReferralState.PENDING for r in history)
+    now = utcnow()
     return {
-        **_summary(ticket, user),
-        "can_change": current_scope().can_act_on(ticket),
+        **_summary(ticket, user, {ticket.id: history[-1]} if history else {}),
+        "can_change": current_scope().can_act_on(ticket) and not awaiting,
+        "can_answer_referral": awaiting and current_scope().can_act_on(ticket),
         "voicemails": [serialize.voicemail_brief(v) for v in voicemails],
         "events": [serialize.ticket_event(e, actors) for e in events],
+        "referrals": [serialize.referral(r, now) for r in history],
     }
 
 
@@ -59,9 +67,10 @@ def list_tickets() -> Response:
         filters.limit,
     )
     last = rows[-1] if rows else None
+    latest = referrals.latest_of(get_session(), [t.id for t in rows])
     return jsonify(
         {
-            "items": [_summary(t, user) for t in rows],
+            "items": [_summary(t, user, latest) for t in rows],
             "next_cursor": encode_cursor(LISTING, last.priority, last.due_at, last.id)
             if more and last
             else None,
@@ -78,15 +87,18 @@ def get_ticket(ticket_id: int) -> Response:
     )
 
 
-def _changeable(session: Session, ticket_id: int) -> Ticket:
-    """The ticket if the token's user may change it: visible (else 404) and theirs to act on."""
+def changeable(session: Session, ticket_id: int, answering: bool = False) -> Ticket:
+    """The ticket if the token's user may change it: visible (else 404) and theirs to act on.
+    One waiting to be accepted takes only the receiver's answer (``answering``): 409."""
     ticket = ticket_or_404(session, current_scope(), ticket_id)
     if not current_scope().can_act_on(ticket):
         raise ApiError(403, "forbidden", "工单已转介到其他社工站，只有现在的社工站能修改")
+    if not answering and referrals.pending_of(session, ticket) is not None:
+        raise ApiError(409, "referral_pending", "请先接收这张转介来的工单（或退回），再处理")
     return ticket
 
 
-def _save(session: Session, change: Callable[[], None]) -> None:
+def save(session: Session, change: Callable[[], None]) -> None:
     """Run ``change`` and commit; a refusal or a lost race rolls everything back."""
     try:
         change()
@@ -103,9 +115,9 @@ def _save(session: Session, change: Callable[[], None]) -> None:
 def update_ticket(ticket_id: int) -> Response:
     Query(request.args, set())
     session, user = get_session(), current_user()
-    ticket = _changeable(session, ticket_id)
+    ticket = changeable(session, ticket_id)
     change = read_change(json_object(PATCH_FIELDS))
-    _save(session, lambda: apply_change(session, ticket, user, change, utcnow()))
+    save(session, lambda: apply_change(session, ticket, user, change, utcnow()))
     session.expire_all()  # sessions keep objects after commit; reload what changed
     return jsonify(_detail(session, ticket_or_404(session, current_scope(), ticket_id), user))
 
@@ -114,7 +126,7 @@ def update_ticket(ticket_id: int) -> Response:
 def add_ticket_note(ticket_id: int) -> tuple[Response, int]:
     Query(request.args, set())
     session, user = get_session(), current_user()
-    ticket = _changeable(session, ticket_id)
+    ticket = changeable(session, ticket_id)
     text = read_note(json_object(NOTE_FIELDS))
     added: list[TicketEvent] = []
 
@@ -122,5 +134,5 @@ def add_ticket_note(ticket_id: int) -> tuple[Response, int]:
         add_note(session, ticket, user, text)
         added.extend(row for row in session.new if isinstance(row, TicketEvent))
 
-    _save(session, note)
+    save(session, note)
     return jsonify(serialize.ticket_event(added[0], {user.id: user.username})), 201

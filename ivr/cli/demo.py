@@ -15,6 +15,7 @@ from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
 from ivr.cli.demo_privacy import DEMO_RESIDENT, add_privacy_demo
 from ivr.cli.demo_privacy import STATION as DEMO_STATION
+from ivr.cli.demo_referrals import add_demo_referrals
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
 from ivr.menus.default_menu import default_menu_yaml
@@ -42,8 +43,9 @@ DEMO_USERS = [
         "stations, publish the default menu (elderly-friendly settings on) for every station "
         "that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
-        "tickets so the queue and statistics show something, and a notice left up too long "
-        "at one station for the menu health check (--no-activity to skip both); "
+        "tickets so the queue and statistics show something, with referrals from 黄石街 to "
+        "同德街 in every state and a notice left up too long at one station for the menu "
+        "health check (--no-activity to skip all three); "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
@@ -113,6 +115,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         made = add_demo_activity(session, stations, utcnow(), days=days)
         session.commit()
         click.echo(f"activity: {made.summary()}")
+        click.echo(add_demo_referrals(session, utcnow()))
+        session.commit()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         demo_stations = {code for _u, _r, code, _d, _n in DEMO_USERS if code}
         audio = add_demo_audio(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ivr.tickets.cases import sla_minutes
 from ivr.tickets.tags import get_tags
 from models import (
     Call,
@@ -23,6 +24,9 @@ from models import (
     Caller,
     CallerVulnerability,
     CallOutcome,
+    Priority,
+    Referral,
+    ReferralState,
     ResolutionCategory,
     Role,
     Station,
@@ -229,7 +233,9 @@ def _refer_one_out(
         return
     ticket.referred_from_station_id, ticket.station_id = sender.id, target.id
     ticket.assignee_id = None
-    at = max(ticket.opened_at, now - timedelta(hours=1))
+    # Sent yesterday and not yet answered: late, for 南洲街, 凤阳街 and 海珠区 to see.
+    at = max(ticket.opened_at, now - timedelta(hours=26))
+    _referral_row(session, ticket, sender, target, at, "居民住在凤阳街", answered=None)
     data = {"from_station": sender.code, "to_station": target.code}
     session.add(
         TicketEvent(
@@ -412,6 +418,11 @@ def _progress(
             return False  # one open case per caller per station: keep it here
         ticket.referred_from_station_id = station.id
         ticket.station_id = target.id
+        answered = callback + timedelta(minutes=rng.choice((10, 45, 120, 300)))
+        answered_by_now = answered if answered < now else None
+        _referral_row(
+            session, ticket, station, target, callback, "居民住在对方辖区", answered_by_now
+        )
         session.add(
             TicketEvent(
                 ticket_id=ticket.id,
@@ -439,6 +450,30 @@ def _progress(
         )
     )
     return True
+
+
+def _referral_row(
+    session: Session,
+    ticket: Ticket,
+    sender: Station,
+    target: Station,
+    at: datetime,
+    reason: str,
+    answered: datetime | None,
+) -> None:
+    """The referral's own row: accepted at ``answered``, or still waiting (None)."""
+    session.add(
+        Referral(
+            ticket_id=ticket.id,
+            from_station_id=sender.id,
+            to_station_id=target.id,
+            state=ReferralState.PENDING if answered is None else ReferralState.ACCEPTED,
+            reason=reason,
+            sent_at=at,
+            accept_due_at=at + timedelta(minutes=sla_minutes(target, Priority(ticket.priority))),
+            answered_at=answered,
+        )
+    )
 
 
 def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:

@@ -59,6 +59,16 @@ EVENTS = {
     "resolved": _l("结案"),
     "reopened": _l("重新打开"),
     "transcript_corrected": _l("修改转写"),
+    "referral_accepted": _l("接收转介"),
+    "referral_declined": _l("退回转介"),
+    "referral_resolved": _l("转介结果已通知转介方"),
+}
+# Where a referral stands, as both stations read it.
+REFERRAL_STATES = {
+    "pending": _l("待接收"),
+    "accepted": _l("已接收"),
+    "declined": _l("已退回"),
+    "resolved": _l("已办结"),
 }
 
 # A call's outcome, and where its voicemail stands, in caller history.
@@ -139,6 +149,7 @@ def init_app(app: Flask) -> None:
         outcome_label=lambda o: OUTCOMES.get(o, o),
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
+        referral_state_label=lambda s: REFERRAL_STATES.get(s, s),
         call_outcome_label=lambda o: CALL_OUTCOMES.get(o, o),
         voicemail_state_label=lambda v: VOICEMAIL_STATES.get(v, v),
         role_label=lambda r: ROLES.get(r, r),

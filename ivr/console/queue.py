@@ -3,7 +3,9 @@
 Paged by keyset (the last row's place in queue order), searchable by ticket number, any part
 of the caller's number or words in a transcript; admins narrow it to a district or station,
 the city admin to the unassigned queue. Tickets a station referred away leave its queue
-for the "referred out" view, which shows where they are now.
+for the "referred out" view, which shows where they are now, how the receiver answered,
+and the declines and outcomes not opened yet; tickets referred to it are "incoming" until
+it accepts them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ivr.console.common import me, scope
 from ivr.console.labels import CATEGORIES
 from ivr.db import get_session
 from ivr.tickets import queue as ticket_queue
+from ivr.tickets import referrals
 from ivr.tickets.scope import Scope
 from ivr.tickets.tags import TagInvalid, normalise_tag
 from models import District, Role, Station, Tag, TagKind, Ticket, utcnow
@@ -57,6 +60,8 @@ class Filters:
         problems = found.problems
         if args.get("view") == ticket_queue.REFERRED_OUT and not scope().is_city:
             found.view = ticket_queue.REFERRED_OUT
+        elif args.get("view") == ticket_queue.INCOMING:
+            found.view = ticket_queue.INCOMING
         found.q = " ".join(args.get("q", "").split())[: ticket_queue.SEARCH_MAX]
         # A search looks through every status unless one is chosen: a resolved case is
         # often the one a caller asks about.
@@ -124,6 +129,10 @@ class Filters:
     @property
     def referred(self) -> bool:
         return self.view == ticket_queue.REFERRED_OUT
+
+    @property
+    def incoming(self) -> bool:
+        return self.view == ticket_queue.INCOMING
 
     @property
     def narrowed(self) -> bool:
@@ -208,34 +217,36 @@ def _counts(now: datetime) -> dict[str, int]:
         "urgent": ticket_queue.urgent(),
         "overdue": Ticket.due_at < now,
         "mine": Ticket.assignee_id == me().id,
+        "incoming": ticket_queue.awaiting_answer(),
+        "incoming_overdue": ticket_queue.awaiting_answer(now),
     }
     if user_scope.is_city:
         figures["unassigned"] = ticket_queue.unassigned_station()
     in_queue = (ticket_queue.in_view(user_scope), ticket_queue.active())
     if user_scope.is_city:
-        found = {
+        return {
             key: session.scalar(
                 select(func.count(Ticket.id)).where(*in_queue, *([] if f is None else [f]))
             )
             or 0
             for key, f in figures.items()
         }
-        return found
     columns = [
         (func.count(Ticket.id) if f is None else func.count(Ticket.id).filter(f)).label(key)
         for key, f in figures.items()
     ]
     row = session.execute(select(*columns).where(*in_queue)).one()
     found = {key: row._mapping[key] or 0 for key in figures}
-    found["referred_out"] = (
-        session.scalar(
-            select(func.count(Ticket.id)).where(
-                ticket_queue.in_view(user_scope, ticket_queue.REFERRED_OUT),
-                ticket_queue.active(),
-            )
+    out = session.execute(
+        select(
+            func.count(Ticket.id),
+            func.count(Ticket.id).filter(ticket_queue.awaiting_answer(now)),
+        ).where(
+            ticket_queue.in_view(user_scope, ticket_queue.REFERRED_OUT),
+            ticket_queue.active(),
         )
-        or 0
-    )
+    ).one()
+    found["referred_out"], found["referred_out_overdue"] = out[0] or 0, out[1] or 0
     return found
 
 
@@ -276,6 +287,8 @@ def queue() -> str:
         tickets=tickets,
         lines=lines,
         needs={t.id: _need(t, needs) for t in tickets if t.id not in lines},
+        referral_of=referrals.latest_of(session, ids),
+        notices=referrals.unread_notices(session, user_scope) if filters.referred else [],
         filters=filters,
         places=places,
         tags=places.tags.values(),

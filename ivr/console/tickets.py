@@ -22,9 +22,10 @@ from ivr.calls import click_to_call
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
 from ivr.console.labels import STATUSES
+from ivr.console.referrals import referral_view
 from ivr.db import get_session
 from ivr.phone import is_withheld, mask
-from ivr.tickets import actions
+from ivr.tickets import actions, referrals
 from ivr.tickets.tags import split_tag_field
 from ivr.tickets.trail import read_trail
 from ivr.voicemails import corrections
@@ -87,12 +88,15 @@ def _render(
     row: Ticket, typed: dict[str, Any] | None = None, changed: list | None = None, status: int = 200
 ) -> tuple[str, int]:
     session = get_session()
+    referral = referral_view(session, row)
     page = render_template(
         "console/ticket.html",
         ticket=row,
         number=shown_number(row),
         caller_history=row.caller is not None and not is_withheld(row.caller.phone_number),
-        can_act=scope().can_act_on(row),
+        # Waiting to be accepted: the receiver answers first, then works it.
+        can_act=scope().can_act_on(row) and referral.awaiting is None,
+        referral=referral,
         colleagues=colleagues(row),
         referral_groups=referral_targets(row) if row.status.value != "resolved" else [],
         categories=list(ResolutionCategory),
@@ -113,7 +117,12 @@ def _render(
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket(ticket_id: int) -> tuple[str, int]:
-    return _render(ticket_or_404(ticket_id))
+    row = ticket_or_404(ticket_id)
+    if referrals.mark_seen(get_session(), row, scope()):
+        # The sender has now seen the decline or outcome: its notice is read. Not the
+        # ticket's version: the notice is the sender's, not the case's.
+        get_session().commit()
+    return _render(row)
 
 
 def _form_int(name: str) -> int | None:
@@ -121,15 +130,21 @@ def _form_int(name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def _act(ticket_id: int, form: str, change) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+def _act(  # type: ignore[no-untyped-def]
+    ticket_id: int, form: str, change, answering: bool = False, then: str | None = None
+) -> Response | tuple[str, int]:
     """Apply a change as the signed-in user. A refusal shows the page again (409 for a
-    stale form, 422 otherwise) with ``form``'s fields as typed; never a 500."""
+    stale form, 422 otherwise) with ``form``'s fields as typed; never a 500. A ticket
+    waiting to be accepted takes only the receiver's answer (``answering``). Saved, it goes
+    back to the ticket, or to ``then``."""
     row = ticket_or_404(ticket_id)
     if not scope().can_act_on(row):
         abort(403)
     session = get_session()
     try:
         actions.check_version(row, _form_int("version"))
+        if not answering:
+            referrals.require_answered(session, row)
         change(session, row)
         session.commit()
     except (actions.TicketActionInvalid, StaleDataError) as exc:
@@ -150,7 +165,7 @@ def _act(ticket_id: int, form: str, change) -> Response | tuple[str, int]:  # ty
         flash(str(exc), "error")
         return _render(row, typed, status=422)
     flash(_("已保存"), "info")
-    return redirect(url_for("console.ticket", ticket_id=ticket_id))
+    return redirect(then or url_for("console.ticket", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
@@ -194,6 +209,30 @@ def assign(ticket_id: int) -> Response | tuple[str, int]:
 def refer(ticket_id: int) -> Response | tuple[str, int]:
     code, reason = request.form.get("station", ""), request.form.get("reason", "")
     return _act(ticket_id, "refer", lambda s, t: actions.refer(s, t, me(), code, reason))
+
+
+@bp.post("/tickets/<int:ticket_id>/referral/accept")
+@login_required
+def accept_referral(ticket_id: int) -> Response | tuple[str, int]:
+    return _act(
+        ticket_id,
+        "accept",
+        lambda s, t: referrals.accept(s, t, me(), utcnow()),
+        answering=True,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/referral/decline")
+@login_required
+def decline_referral(ticket_id: int) -> Response | tuple[str, int]:
+    reason = request.form.get("reason", "")
+    return _act(
+        ticket_id,
+        "decline",
+        lambda s, t: referrals.decline(s, t, me(), reason, utcnow()),
+        answering=True,
+        then=url_for("console.queue", view="incoming"),  # it has gone back: not ours to see
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ivr.phone import mask
 from ivr.privacy.resident import Resident
 from ivr.storage import remove_stored
-from models import AuditLog, Caller, StationDayFigures, utcnow
+from models import AuditLog, Caller, Referral, StationDayFigures, utcnow
 
 TOKEN_PREFIX = "+999"
 
@@ -96,6 +96,10 @@ def erase(session: Session, resident: Resident, force: bool = False) -> Erased:
         for event in ticket.events:
             event.note = ""
             event.data = _scrub(event.data, number, token)
+    # A referral's reasons and outcome note are the trail's notes again: they go too.
+    ticket_ids = [ticket.id for ticket in resident.tickets]
+    for referral in session.scalars(select(Referral).where(Referral.ticket_id.in_(ticket_ids))):
+        referral.reason = referral.decline_reason = referral.outcome_note = ""
     # Today's rollup remembers which numbers it counted as person-times.
     for figures in session.scalars(
         select(StationDayFigures).where(StationDayFigures.complete.is_(False))

@@ -34,6 +34,8 @@ from ivr.stats.figures import (
     parse_period,
     resolve_scope,
 )
+from ivr.stats.referral_pairs import COLUMNS as PAIR_COLUMNS
+from ivr.stats.referral_pairs import pairs_sheet, referral_pairs
 from ivr.stats.report import CATEGORIES, VULNERABILITIES, Period, Report, ReportScope, Row
 from ivr.stats.transcript_quality import quality_table, transcript_quality
 from models import District, Role, Station, utcnow
@@ -261,6 +263,7 @@ def dashboard() -> str:
         period_problem = _("日期范围无效：%(reason)s。下面显示的是默认时段。", reason=str(exc))
         period = parse_period(DEFAULT_PRESET, None, None, today)
     report = build_report(session, report_scope, period, now=now)
+    pairs = referral_pairs(session, report_scope, period, now)
     sorting = Sorting.from_args()
     shown_choice = choice if not period_problem else PeriodChoice(DEFAULT_PRESET)
     return render_template(
@@ -295,6 +298,8 @@ def dashboard() -> str:
         ),
         personal=may_export_personal(me()),
         transcripts=transcript_quality(session, report_scope, period),
+        referral_pairs=pairs,
+        pair_columns=PAIR_COLUMNS,
     )
 
 
@@ -346,8 +351,14 @@ def export() -> Response:
     if fmt not in FORMATS:
         abort(400, description=_("格式应为 csv 或 xlsx"))
     report_scope, period = _export_request()
-    report = build_report(get_session(), report_scope, period, now=utcnow())
-    data = exports.to_csv(report, locale()) if fmt == "csv" else exports.to_xlsx(report, locale())
+    now = utcnow()
+    report = build_report(get_session(), report_scope, period, now=now)
+    pairs = referral_pairs(get_session(), report_scope, period, now)
+    extra = [pairs_sheet(pairs, locale())] if pairs else []
+    if fmt == "csv":
+        data = exports.to_csv(report, locale(), extra)
+    else:
+        data = exports.to_xlsx(report, locale(), extra)
     _audit_export("stats.export", report_scope, period, fmt, personal=False)
     return _file(data, fmt, _stem("stats", report_scope), period)
 

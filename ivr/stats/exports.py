@@ -353,11 +353,12 @@ def _stamp_zip_entries(data: bytes, when: datetime) -> bytes:
     return out.getvalue()
 
 
-def to_csv(report: Report, locale: str = "zh") -> bytes:
+def to_csv(report: Report, locale: str = "zh", extra: Sequence[tuple[str, Table]] = ()) -> bytes:
+    """``extra``: more named tables to add (e.g. ``stats.referral_pairs``)."""
     tables = [figures_table(report, locale)]
     if report.rows:
         tables.append(breakdown_table(report, locale))
-    return write_csv(tables)
+    return write_csv([*tables, *(table for _name, table in extra)])
 
 
 def sheet_names(report: Report, locale: str = "zh") -> list[str]:
@@ -371,14 +372,14 @@ def sheet_names(report: Report, locale: str = "zh") -> list[str]:
         return [sheet_name(name) for name in names]
 
 
-def to_xlsx(report: Report, locale: str = "zh") -> bytes:
+def to_xlsx(report: Report, locale: str = "zh", extra: Sequence[tuple[str, Table]] = ()) -> bytes:
+    """``extra``: more (sheet name, table) pairs, after the report's own sheets."""
     tables = [figures_table(report, locale)]
     if report.scope.kind != "station":
         tables.append(breakdown_table(report, locale))
     tables.append(by_hour_table(report, locale))
-    return write_xlsx(
-        list(zip(sheet_names(report, locale), tables, strict=True)), created=report.generated_at
-    )
+    sheets = list(zip(sheet_names(report, locale), tables, strict=True))
+    return write_xlsx([*sheets, *extra], created=report.generated_at)
 
 
 def _plain(value: Any) -> Any:

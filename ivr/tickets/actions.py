@@ -75,7 +75,7 @@ def check_version(ticket: Ticket, expected: int | None) -> None:
         raise TicketConflict(_l("这张工单刚被其他人修改过，请刷新后再试"))
 
 
-def _clean_note(text: str, required: bool) -> str:
+def clean_note(text: str, required: bool) -> str:
     text = (text or "").strip()
     if required and not text:
         raise TicketActionInvalid(_l("备注不能为空"))
@@ -85,7 +85,7 @@ def _clean_note(text: str, required: bool) -> str:
 
 
 def add_note(session: Session, ticket: Ticket, actor: User, text: str) -> None:
-    record_event(session, ticket, actor, TicketEventKind.NOTE, _clean_note(text, required=True))
+    record_event(session, ticket, actor, TicketEventKind.NOTE, clean_note(text, required=True))
 
 
 def set_tags(session: Session, ticket: Ticket, actor: User, typed: list[str]) -> None:
@@ -122,7 +122,7 @@ def log_callback(
         ticket,
         actor,
         TicketEventKind.CALLBACK_ATTEMPT,
-        _clean_note(note, False),
+        clean_note(note, False),
         outcome=result.value,
     )
 
@@ -148,45 +148,11 @@ def assign(session: Session, ticket: Ticket, actor: User, assignee_id: int | Non
 
 
 def refer(session: Session, ticket: Ticket, actor: User, station_code: str, reason: str) -> Station:
-    """Hand the case to the station where the resident lives; both keep the trail."""
-    reason = _clean_note(reason, required=True)
-    target = session.scalar(select(Station).where(Station.code == station_code.strip()))
-    if target is None or not target.active:
-        raise TicketActionInvalid(_l("找不到要转介的社工站"))
-    if target.id == ticket.station_id:
-        raise TicketActionInvalid(_l("工单已经在这个社工站"))
-    if ticket.status is TicketStatus.RESOLVED:
-        raise TicketActionInvalid(_l("已结案的工单不能转介"))
-    clash = session.scalar(
-        select(Ticket.id).where(
-            Ticket.station_id == target.id,
-            Ticket.caller_id == ticket.caller_id,
-            Ticket.caller_id.is_not(None),
-            Ticket.status != TicketStatus.RESOLVED,
-        )
-    )
-    if clash is not None:
-        raise TicketActionInvalid(
-            _l(
-                "该居民在%(station)s已有未结案的工单 #%(id)d，请直接联系对方社工站",
-                station=target.name_zh,
-                id=clash,
-            )
-        )
-    origin = ticket.station
-    ticket.referred_from_station_id = ticket.station_id
-    ticket.station_id = target.id
-    ticket.assignee_id = None
-    record_event(
-        session,
-        ticket,
-        actor,
-        TicketEventKind.REFERRED,
-        reason,
-        from_station=origin.code if origin else None,
-        to_station=target.code,
-    )
-    return target
+    """Hand the case to the station where the resident lives; it waits there to be
+    accepted (``ivr.tickets.referrals``, which builds on this module)."""
+    from ivr.tickets import referrals
+
+    return referrals.send(session, ticket, actor, station_code, reason, utcnow()).to_station
 
 
 def set_status(session: Session, ticket: Ticket, actor: User, status: TicketStatus) -> None:
@@ -229,21 +195,25 @@ def resolve(
     ticket.resolution_category = resolution
     ticket.problems_solved = problems
     ticket.resolved_at = now
+    note = clean_note(note, False)
     record_event(
         session,
         ticket,
         actor,
         TicketEventKind.RESOLVED,
-        _clean_note(note, False),
+        note,
         category=resolution.value,
         problems_solved=problems,
     )
+    from ivr.tickets import referrals  # builds on this module
+
+    referrals.on_resolved(session, ticket, actor, now, note)
 
 
 def reopen(session: Session, ticket: Ticket, actor: User, reason: str, now: datetime) -> None:
     """A resolved case is open again (the resident called about it, or it was closed too
     soon): due again within the station's time limit, its resolution kept in the trail."""
-    reason = _clean_note(reason, required=True)
+    reason = clean_note(reason, required=True)
     if ticket.status is not TicketStatus.RESOLVED:
         raise TicketActionInvalid(_l("只有已结案的工单可以重新打开"))
     if ticket.station_id is not None and ticket.caller_id is not None:

@@ -6,7 +6,8 @@ filters are built from the clauses below, so "overdue" or "urgent" means the sam
 Two views of a scope: its *queue* (tickets now at its stations: what it must act on) and
 what it *referred out* (tickets it handed to a station outside the scope, shown with their
 current state). A referral moves a ticket from the sender's queue and counts to the
-receiver's; the sender can still open it (``Scope.tickets_clause``).
+receiver's, where it is *incoming* until accepted (``ivr.tickets.referrals``); the sender
+can still open it (``Scope.tickets_clause``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tu
 from sqlalchemy.orm import joinedload, selectinload
 
 from ivr.tickets.scope import Scope
-from models import Priority, Tag, Ticket, TicketStatus, Transcript, Voicemail
+from models import (
+    Priority,
+    Referral,
+    ReferralState,
+    Tag,
+    Ticket,
+    TicketStatus,
+    Transcript,
+    Voicemail,
+)
 
 ORDER = (Ticket.priority, Ticket.due_at, Ticket.id)  # the keyset cursors follow
-QUEUE, REFERRED_OUT = "queue", "referred_out"
-VIEWS = (QUEUE, REFERRED_OUT)
+QUEUE, REFERRED_OUT, INCOMING = "queue", "referred_out", "incoming"
+VIEWS = (QUEUE, REFERRED_OUT, INCOMING)
 SEARCH_MAX = 100
 PHONE = re.compile(r"^\+?[\d\s()-]+$")
 TICKET_NUMBER = re.compile(r"^#\s*(\d{1,9})$")
@@ -53,16 +63,43 @@ def queue_query(
 
 def in_view(scope: Scope, view: str = QUEUE) -> ColumnElement[bool]:
     """The queue: tickets now at a station in scope (the city's includes the unassigned ones).
+    Incoming: those of them waiting to be accepted from another station's referral.
     Referred out: tickets referred from a station in scope to one outside it."""
     if view == REFERRED_OUT:
         if scope.is_city:
             return false()  # every station is the city's: nothing leaves its scope
         return and_(
-            Ticket.referred_from_station_id.is_not(None),
-            scope.stations_clause(Ticket.referred_from_station_id),
+            or_(
+                and_(
+                    Ticket.referred_from_station_id.is_not(None),
+                    scope.stations_clause(Ticket.referred_from_station_id),
+                ),
+                # referred on again by the receiver: still the first sender's to follow
+                Ticket.id.in_(
+                    select(Referral.ticket_id).where(
+                        scope.stations_clause(Referral.from_station_id)
+                    )
+                ),
+            ),
             or_(Ticket.station_id.is_(None), ~scope.stations_clause(Ticket.station_id)),
         )
-    return true() if scope.is_city else scope.stations_clause(Ticket.station_id)
+    here = true() if scope.is_city else scope.stations_clause(Ticket.station_id)
+    if view == INCOMING:
+        return and_(here, Ticket.id.in_(_pending_referrals()))
+    return here
+
+
+def _pending_referrals() -> Select[tuple[int]]:
+    return select(Referral.ticket_id).where(Referral.state == ReferralState.PENDING)
+
+
+def awaiting_answer(now: datetime | None = None) -> ColumnElement[bool]:
+    """Tickets waiting for their receiver to accept or decline (given ``now``: past the
+    receiver's time limit for answering)."""
+    waiting = _pending_referrals()
+    if now is not None:
+        waiting = waiting.where(Referral.accept_due_at < now)
+    return Ticket.id.in_(waiting)
 
 
 def active() -> ColumnElement[bool]:

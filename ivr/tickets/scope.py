@@ -13,7 +13,7 @@ from functools import cached_property
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from models import Role, Station, Ticket, User, Voicemail
+from models import Referral, Role, Station, Ticket, User, Voicemail
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,16 @@ class Scope:
         )
 
     def tickets_clause(self) -> ColumnElement[bool]:
-        """Tickets at a station in scope, or referred away from one (both sides see it)."""
+        """Tickets at a station in scope, or referred away from one (both sides see it;
+        a station that referred a ticket on earlier still reads it, wherever it went)."""
         if self.is_city:
             return true()
         return or_(
             self.stations_clause(Ticket.station_id),
             self.stations_clause(Ticket.referred_from_station_id),
+            Ticket.id.in_(
+                select(Referral.ticket_id).where(self.stations_clause(Referral.from_station_id))
+            ),
         )
 
     def voicemails_clause(self) -> ColumnElement[bool]:

@@ -70,7 +70,7 @@ def test_a_worker_searches_and_follows_a_referral_from_both_sides(
         other = receiver.new_page()
         sign_in(other, live_server, "worker-b")
         arrived = other.locator(f".ticket-row[data-ticket-id='{ticket.id}']")
-        assert "转介自 南洲街" in arrived.inner_text()
+        assert "待接收 · 来自 南洲街" in arrived.inner_text()  # until accepted
         assert "待处理 2" in other.inner_text(".counts")
         shots(other, "receiver-queue")
     finally:

@@ -68,16 +68,20 @@ def _unknowable(case) -> list:  # type: ignore[no-untyped-def]
     """Checks that cannot judge this case.
 
     Validity may depend on more than the document says: which colleague exists or
-    whether a ticket is resolved (PATCH), whether an opaque cursor came from a previous
-    page, whether a period's dates are in order and at most 366 days apart (and not given
-    with a preset) (GET /stats); well-formed data may be refused (4xx) there. And a
+    whether a ticket is resolved (PATCH) or waits to be accepted (referrals), whether an
+    opaque cursor came from a previous page, whether a period's dates are in order and at
+    most 366 days apart (and not given with a preset) (GET /stats); well-formed data may
+    be refused (4xx) there. And a
     generated query parameter holding an empty list or object is never sent, so a
     "violating" case can arrive valid.
     """
     skipped = []
     query = case.query or {}
     dated = case.path == "/stats" and ("from" in query or "to" in query)
-    if case.method == "PATCH" or "cursor" in query or dated:
+    # A referral's send, accept and decline depend on where it stands (and on which
+    # station code exists): well-formed, they may still be refused.
+    referral = case.path.startswith("/tickets/{ticket_id}/referrals")
+    if case.method == "PATCH" or referral or "cursor" in query or dated:
         skipped.append(positive_data_acceptance)
     if any(value in ([], {}) for value in query.values()):
         skipped.append(negative_data_rejection)

@@ -147,7 +147,7 @@ def test_the_receiving_station_and_district_counts_follow_the_ticket(world, logi
     db_session.commit()
     worker_b = login("worker-b")
     queue = worker_b.get("/console/")
-    assert "转介自 南洲街" in rows(queue)[ticket.id]
+    assert "待接收 · 来自 南洲街" in rows(queue)[ticket.id]  # until accepted
     assert re.search(r"待处理 <b>2</b>", queue.text)
     assert rows(worker_b.get("/console/?view=referred_out")) == {}
 

@@ -17,7 +17,18 @@ from ivr.stats.figures import build_report
 from ivr.stats.report import Period
 from ivr.stats.rollup import refresh_rollups
 from ivr.stats.scopes import resolve_scope
-from models import AuditLog, Call, Caller, Ticket, TicketEvent, TicketEventKind, Voicemail, utcnow
+from models import (
+    AuditLog,
+    Call,
+    Caller,
+    Referral,
+    ReferralState,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    Voicemail,
+    utcnow,
+)
 from tests import factories
 from tests.conftest import fresh
 from tests.ivr.privacy.conftest import AUDIO, case
@@ -122,6 +133,18 @@ def test_erasure_removes_the_person_and_keeps_the_statistics(app, db_session, st
             data={"to": NUMBER},
         )
     )
+    db_session.add(
+        Referral(
+            ticket_id=held["ticket"].id,
+            from_station_id=nanzhou.id,
+            to_station_id=factories.station(db_session).id,
+            state=ReferralState.DECLINED,
+            reason="连姐住在同德街",
+            decline_reason="连姐不住这里",
+            sent_at=now,
+            accept_due_at=now,
+        )
+    )
     db_session.commit()
     period = Period(date.today() - timedelta(days=10), date.today())
     refresh_rollups(db_session, now=now, since=period.start)
@@ -152,6 +175,8 @@ def test_erasure_removes_the_person_and_keeps_the_statistics(app, db_session, st
     ticket = db_session.get(Ticket, held["ticket"].id)
     assert ticket.caller_number == erased.token
     assert [(e.note, e.data) for e in ticket.events] == [("", {"to": erased.token})]
+    referral = db_session.scalar(select(Referral).where(Referral.ticket_id == ticket.id))
+    assert (referral.reason, referral.decline_reason) == ("", "")
     voicemail = db_session.get(Voicemail, held["voicemail"].id)
     assert voicemail.storage_path is None and not held["path"].exists()
     assert voicemail.transcript.text == "" and voicemail.twilio_deleted_at is not None
