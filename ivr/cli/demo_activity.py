@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ivr.tickets.cases import sla_minutes
+from ivr.tickets.cases import open_or_merge_ticket, sla_minutes
 from ivr.tickets.tags import get_tags
 from models import (
     Call,
@@ -149,7 +149,7 @@ def add_demo_activity(
                     del open_ticket[caller.id]
         session.flush()
     _withheld_calls(session, by_code.get(WITHHELD_STATION), now, result)
-    _refer_one_out(session, by_code.get(WITHHELD_STATION), by_code.get(REFERRED_TO), now)
+    _refer_one_out(session, by_code.get(WITHHELD_STATION), by_code.get(REFERRED_TO), now, result)
     _unassigned_call(session, now, result)
     _attribute_to_demo_workers(session)
     return result
@@ -212,7 +212,11 @@ def _has_open_case(session: Session, station: Station, ticket: Ticket) -> bool:
 
 
 def _refer_one_out(
-    session: Session, sender: Station | None, target: Station | None, now: datetime
+    session: Session,
+    sender: Station | None,
+    target: Station | None,
+    now: datetime,
+    result: ActivityResult,
 ) -> None:
     """The sender's oldest open case with a known caller goes to ``target``, unreferred."""
     if sender is None or target is None:
@@ -229,8 +233,9 @@ def _refer_one_out(
     for ticket in candidates:
         if not _has_open_case(session, target, ticket):
             break
-    else:
-        return
+    else:  # a short demo (--days) may have none: a case a worker logged for a resident
+        ticket = _logged_case(session, sender, now - timedelta(hours=30))
+        result.tickets += 1
     ticket.referred_from_station_id, ticket.station_id = sender.id, target.id
     ticket.assignee_id = None
     # Sent yesterday and not yet answered: late, for 南洲街, 凤阳街 and 海珠区 to see.
@@ -418,7 +423,9 @@ def _progress(
             return False  # one open case per caller per station: keep it here
         ticket.referred_from_station_id = station.id
         ticket.station_id = target.id
-        answered = callback + timedelta(minutes=rng.choice((10, 45, 120, 300)))
+        # Not drawn from ``rng``: the rest of the month stays as it was before referrals
+        # had rows of their own.
+        answered = callback + timedelta(minutes=(10, 45, 120, 300)[ticket.id % 4])
         answered_by_now = answered if answered < now else None
         _referral_row(
             session, ticket, station, target, callback, "居民住在对方辖区", answered_by_now
@@ -450,6 +457,29 @@ def _progress(
         )
     )
     return True
+
+
+REFERRED_RESIDENT = ("梁婆婆", "+8613900990009")
+
+
+def _logged_case(session: Session, station: Station, at: datetime) -> Ticket:
+    """A case a worker opened for a resident who phoned about moving to another street."""
+    name, number = REFERRED_RESIDENT
+    caller = session.scalar(select(Caller).where(Caller.phone_number == number))
+    if caller is None:
+        caller = Caller(phone_number=number, name=name, home_station_id=station.id)
+        session.add(caller)
+        session.flush()
+    return open_or_merge_ticket(
+        session,
+        station=station,
+        caller=caller,
+        caller_number=number,
+        source=TicketSource.MANUAL,
+        tags=("food",),
+        now=at,
+        note="居民来电：刚搬到凤阳街，需要送餐（社工记录）",
+    )
 
 
 def _referral_row(

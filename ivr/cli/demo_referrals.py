@@ -123,6 +123,7 @@ def add_demo_referrals(session: Session, now: datetime) -> str:
     if made is not None:
         return "referrals: already present, left as they are"
     tickets = _candidates(session, sender, receiver)[: len(STORIES)]
+    opened = max(0, len(STORIES) - len(tickets))
     for name, number in RESIDENTS[: max(0, len(STORIES) - len(tickets))]:
         tickets.append(_logged_case(session, sender, name, number, now - timedelta(days=6)))
     states = []
@@ -131,7 +132,9 @@ def add_demo_referrals(session: Session, now: datetime) -> str:
         answered = sent + timedelta(hours=answer_after)
         _tell(session, ticket, sent, answered, end, users[SENDER_USER], users[RECEIVER_USER])
         states.append(end)
-    return f"referrals: 黄石街 → 同德街 {', '.join(states) or 'none (no open case to refer)'}"
+    cases = f" ({opened} cases opened for them)" if opened else ""
+    told = ", ".join(states) or "none (no open case to refer)"
+    return f"referrals: 黄石街 → 同德街 {told}{cases}"
 
 
 def _tell(  # type: ignore[no-untyped-def]
