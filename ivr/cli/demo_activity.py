@@ -234,7 +234,8 @@ def _refer_one_out(
         if not _has_open_case(session, target, ticket):
             break
     else:  # a short demo (--days) may have none: a case a worker logged for a resident
-        ticket = _logged_case(session, sender, now - timedelta(hours=30))
+        at = now - timedelta(hours=30)
+        ticket = logged_case(session, sender, REFERRED_RESIDENT, at, REFERRED_NOTE, ("food",))
         result.tickets += 1
     ticket.referred_from_station_id, ticket.station_id = sender.id, target.id
     ticket.assignee_id = None
@@ -460,11 +461,19 @@ def _progress(
 
 
 REFERRED_RESIDENT = ("梁婆婆", "+8613900990009")
+REFERRED_NOTE = "居民来电：刚搬到凤阳街，需要送餐（社工记录）"
 
 
-def _logged_case(session: Session, station: Station, at: datetime) -> Ticket:
-    """A case a worker opened for a resident who phoned about moving to another street."""
-    name, number = REFERRED_RESIDENT
+def logged_case(
+    session: Session,
+    station: Station,
+    resident: tuple[str, str],
+    at: datetime,
+    note: str,
+    tags: tuple[str, ...],
+) -> Ticket:
+    """A case a worker opened for a resident (name, number) who phoned (no voicemail)."""
+    name, number = resident
     caller = session.scalar(select(Caller).where(Caller.phone_number == number))
     if caller is None:
         caller = Caller(phone_number=number, name=name, home_station_id=station.id)
@@ -476,9 +485,9 @@ def _logged_case(session: Session, station: Station, at: datetime) -> Ticket:
         caller=caller,
         caller_number=number,
         source=TicketSource.MANUAL,
-        tags=("food",),
+        tags=tags,
         now=at,
-        note="居民来电：刚搬到凤阳街，需要送餐（社工记录）",
+        note=note,
     )
 
 

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ivr.cli.demo_activity import logged_case
 from ivr.tickets import actions, referrals
-from ivr.tickets.cases import open_or_merge_ticket
-from models import Caller, Referral, Station, Ticket, TicketEvent, TicketSource, TicketStatus, User
+from models import Referral, Station, Ticket, TicketEvent, TicketStatus, User
 
 SENDER, RECEIVER = "baiyun-huangshi", "baiyun-tongde"
 SENDER_USER, RECEIVER_USER = "huangshi-worker", "tongde-worker"
@@ -80,27 +80,6 @@ def _candidates(session: Session, sender: Station, receiver: Station) -> list[Ti
     )
 
 
-def _logged_case(
-    session: Session, station: Station, name: str, number: str, at: datetime
-) -> Ticket:
-    """A case a worker opened for a resident who phoned (no voicemail)."""
-    caller = session.scalar(select(Caller).where(Caller.phone_number == number))
-    if caller is None:
-        caller = Caller(phone_number=number, name=name, home_station_id=station.id)
-        session.add(caller)
-        session.flush()
-    return open_or_merge_ticket(
-        session,
-        station=station,
-        caller=caller,
-        caller_number=number,
-        source=TicketSource.MANUAL,
-        tags=("food", "medicine"),
-        now=at,
-        note=LOGGED,
-    )
-
-
 def add_demo_referrals(session: Session, now: datetime) -> str:
     stations = {
         s.code: s
@@ -125,7 +104,10 @@ def add_demo_referrals(session: Session, now: datetime) -> str:
     tickets = _candidates(session, sender, receiver)[: len(STORIES)]
     opened = max(0, len(STORIES) - len(tickets))
     for name, number in RESIDENTS[: max(0, len(STORIES) - len(tickets))]:
-        tickets.append(_logged_case(session, sender, name, number, now - timedelta(days=6)))
+        at = now - timedelta(days=6)
+        tickets.append(
+            logged_case(session, sender, (name, number), at, LOGGED, ("food", "medicine"))
+        )
     states = []
     for ticket, (hours, end, answer_after) in zip(tickets, STORIES, strict=False):
         sent = max(ticket.opened_at, now - timedelta(hours=hours))

@@ -285,7 +285,7 @@ def _apply(
     ip: str | None,
 ) -> list[StationResult]:
     latest = _latest_versions(session, [s.id for s in stations])
-    bases = _template_documents(session, {v.template_id for v in latest.values()})
+    bases = template_documents(session, {v.template_id for v in latest.values()})
     docs = _Documents(known_station_codes(session))
     results = []
     for station in stations:
@@ -421,7 +421,7 @@ def _latest_versions(session: Session, station_ids: list[int]) -> dict[int, Menu
     return {row.station_id: row for row in rows}
 
 
-def _template_documents(session: Session, ids: set[int | None]) -> dict[int, str]:
+def template_documents(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}

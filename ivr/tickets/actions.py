@@ -259,9 +259,16 @@ def set_priority(session: Session, ticket: Ticket, actor: User, value: str) -> N
         raise TicketActionInvalid(_l("请选择优先级")) from None
     if int(priority) == ticket.priority:
         return
-    before = Priority(ticket.priority)
     due = ticket.opened_at + timedelta(minutes=sla_minutes(ticket.station, priority))
-    due_before = ticket.due_at
+    change_priority(session, ticket, actor, priority, due)
+
+
+def change_priority(
+    session: Session, ticket: Ticket, actor: User, priority: Priority, due: datetime
+) -> None:
+    """Set ``priority``; an open ticket raised to it is due by ``due`` at the latest. The
+    trail keeps the due time it had (statistics recompute the day it fell on)."""
+    before, due_before = Priority(ticket.priority), ticket.due_at
     ticket.priority = int(priority)
     if ticket.status is not TicketStatus.RESOLVED and priority < before:
         ticket.due_at = min(ticket.due_at, due)

@@ -17,7 +17,12 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ivr.tickets.actions import TicketActionInvalid, TicketConflict, record_event
+from ivr.tickets.actions import (
+    TicketActionInvalid,
+    TicketConflict,
+    change_priority,
+    record_event,
+)
 from ivr.tickets.cases import sla_minutes
 from ivr.tickets.tags import get_tags
 from ivr.voicemails.pipeline import keyword_rules
@@ -161,15 +166,6 @@ def _retag(
             session, ticket, actor, TicketEventKind.UNTAGGED, tags=removed, because="transcript"
         )
     if URGENT in added and ticket.priority > Priority.URGENT:
-        before_priority = Priority(ticket.priority)
-        ticket.priority = int(Priority.URGENT)
         # The clock runs from when the resident called, as on transcription.
         due = voicemail.created_at + timedelta(minutes=sla_minutes(ticket.station, Priority.URGENT))
-        ticket.due_at = min(ticket.due_at, due)
-        record_event(
-            session,
-            ticket,
-            actor,
-            TicketEventKind.PRIORITY_CHANGED,
-            **{"from": before_priority.name.lower(), "to": "urgent"},
-        )
+        change_priority(session, ticket, actor, Priority.URGENT, due)

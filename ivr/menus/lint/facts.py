@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr.menus.default_menu import default_menu_yaml
 from ivr.menus.lint.problems import StationRef
-from models import AuditLog, MenuStatus, MenuTemplate, MenuVersion, OnDutyPhone, PromptFile, Station
+from ivr.menus.rollout import template_documents
+from models import AuditLog, MenuStatus, MenuVersion, OnDutyPhone, PromptFile, Station
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def read_subjects(session: Session, station_ids: Collection[int]) -> list[Subjec
         .order_by(Station.code)
     ).all()
     live = _published(session, ids)
-    templates = _templates(session, {v.template_id for v in live.values()})
+    templates = template_documents(session, {v.template_id for v in live.values()})
     phones = _phones(session, ids)
     prompts = _prompts(session, ids)
     notices = _bulk_notices(session, ids)
@@ -149,16 +150,6 @@ def _published(session: Session, station_ids: list[int]) -> dict[int, MenuVersio
         .where(MenuVersion.station_id.in_(station_ids))
     )
     return {row.station_id: row for row in rows}
-
-
-def _templates(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(MenuTemplate.id, MenuTemplate.document).where(MenuTemplate.id.in_(wanted))
-    )
-    return {row.id: row.document for row in rows}
 
 
 def _phones(session: Session, station_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -18,12 +18,18 @@ def test_the_default_menu_with_a_roster_and_24_hours_is_clean(app, db_session):
     assert report.problems == [] and report.stations == 1 and report.clean_stations == 1
 
 
+def forwards(report):  # type: ignore[no-untyped-def]
+    return {p.node: p for p in report.problems if p.check == "forward_unstaffed"}
+
+
 def test_a_reachable_forward_with_an_empty_roster_is_an_error(app, db_session):
     station = make_station(db_session, phones=())
     publish(db_session, station, menu())
-    problem = only(run(app, db_session, station), "forward_unstaffed")
+    # The default menu forwards from its main menu and, first, on the elderly path.
+    found = forwards(run(app, db_session, station))
+    assert set(found) == {"forward_worker", "elderly_worker"}
+    problem = found["forward_worker"]
     assert problem.severity is Severity.ERROR
-    assert problem.node == "forward_worker"
     assert problem.link == editor(station, "forward_worker")
     assert problem.settings_link == f"/admin/stations/{station.id}/roster"
     assert "roster is empty" in str(problem.message)
@@ -33,18 +39,27 @@ def test_a_reachable_forward_with_every_phone_off_is_an_error(app, db_session):
     phones = (("+8613800000001", False), ("+8613800000002", False))
     station = make_station(db_session, phones=phones)
     publish(db_session, station, menu())
-    problem = only(run(app, db_session, station), "forward_unstaffed")
-    assert problem.severity is Severity.ERROR and problem.node == "forward_worker"
-    assert "2 phones" in str(problem.message)
+    found = forwards(run(app, db_session, station))
+    assert set(found) == {"forward_worker", "elderly_worker"}
+    assert all(p.severity is Severity.ERROR for p in found.values())
+    assert "2 phones" in str(found["forward_worker"].message)
 
 
 def test_an_empty_roster_without_a_reachable_forward_is_no_problem(app, db_session):
     station = make_station(db_session, phones=())
     document = menu()
     document["nodes"]["main"]["options"]["0"] = "vm_general"  # the forward is now unreachable
+    document["settings"].pop("elderly", None)  # and so is the elderly path's
+    document["settings"].pop("person_key", None)
     publish(db_session, station, document)
     report = run(app, db_session, station)
-    unreachable = {"worker_hours", "closed_notice", "forward_worker"}
+    unreachable = {
+        "worker_hours",
+        "closed_notice",
+        "forward_worker",
+        "elderly_hours",
+        "elderly_worker",
+    }
     assert {(p.check, p.node) for p in report.problems} == {
         ("node_unreachable", node) for node in unreachable
     }
