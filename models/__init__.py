@@ -9,6 +9,7 @@ from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVers
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
+from models.outreach import OutboundMessage, OutboundState, SmsOptOut
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
@@ -50,6 +51,8 @@ __all__ = [
     "MenuVersion",
     "MenuVersionImmutable",
     "OnDutyPhone",
+    "OutboundMessage",
+    "OutboundState",
     "PeriodicRun",
     "Priority",
     "PromptFile",
@@ -58,6 +61,7 @@ __all__ = [
     "ResolutionCategory",
     "RetentionPolicy",
     "Role",
+    "SmsOptOut",
     "Station",
     "StationDayFigures",
     "Tag",

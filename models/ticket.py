@@ -203,6 +203,7 @@ class TicketEventKind(enum.Enum):
     REFERRED = "referred"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    MESSAGE = "message"  # a text to the resident: sent, held for the night, refused …
 
 
 class TicketEvent(Base):

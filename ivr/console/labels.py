@@ -33,6 +33,10 @@ OUTCOMES = {
     "left_message": _l("已留言"),
     "ringing_worker": _l("正在呼叫社工手机"),
     "worker_unreachable": _l("社工手机未接通"),
+    "sms_sent": _l("已发送"),
+    "sms_held": _l("夜间暂缓，早上发送"),
+    "sms_opted_out": _l("居民已退订，未发送"),
+    "sms_failed": _l("发送失败"),
 }
 CATEGORIES = {
     "food": _l("食物和日用品"),
@@ -58,6 +62,7 @@ EVENTS = {
     "referred": _l("转介"),
     "resolved": _l("结案"),
     "reopened": _l("重新打开"),
+    "message": _l("短信回执"),
 }
 
 # A call's outcome, and where its voicemail stands, in caller history.
