@@ -49,6 +49,4 @@ def remember(session: Session, number: str, opted_out: bool, word: str, now: dat
 
 
 def is_opted_out(session: Session, number: str) -> bool:
-    return bool(
-        session.scalar(select(SmsOptOut.opted_out).where(SmsOptOut.phone_number == number))
-    )
+    return bool(session.scalar(select(SmsOptOut.opted_out).where(SmsOptOut.phone_number == number)))
