@@ -9,8 +9,8 @@ from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVers
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
-from models.outreach import OutboundMessage, OutboundState, SmsOptOut
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
+from models.outreach import OutboundMessage, OutboundState, SmsOptOut
 from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
 from models.rate_limit import RateCounter
