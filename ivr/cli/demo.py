@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
+from ivr.cli.demo_outreach import add_outreach_demo
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
@@ -38,7 +39,8 @@ DEMO_USERS = [
         "Load demo data: migrate the database, import Guangzhou's 11 districts and 200+ "
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
-        "tickets so the queue and statistics show something (--no-activity to skip); "
+        "tickets so the queue and statistics show something (--no-activity to skip), with "
+        "acknowledgement texts on at the demo users' stations; "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
@@ -116,6 +118,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
             enqueue=lambda voicemail_id: enqueue_voicemail(app, voicemail_id),
         )
         click.echo(f"audio: {audio.summary()}")
+        click.echo(add_outreach_demo(session, demo_stations, utcnow()))
+        session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)

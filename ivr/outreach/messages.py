@@ -14,7 +14,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ivr.phone import mask
-from models import OutboundMessage, OutboundState, Ticket, TicketEvent, TicketEventKind
+from models import (
+    OutboundMessage,
+    OutboundState,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    utcnow,
+)
 
 SENDABLE = (OutboundState.QUEUED, OutboundState.HELD_QUIET_HOURS)
 MAX_ATTEMPTS = 5
@@ -73,7 +80,13 @@ def give_up_lost_claims(session: Session, now: datetime) -> int:
         )
     )
     for message in lost:
-        settle(session, message, OutboundState.FAILED, "outcome unknown: the job stopped mid-send")
+        settle(
+            session,
+            message,
+            OutboundState.FAILED,
+            "outcome unknown: the job stopped mid-send",
+            at=now,
+        )
     return len(lost)
 
 
@@ -104,8 +117,11 @@ def settle(
     state: OutboundState,
     reason: str = "",
     code: int | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Put ``message`` in a state that needs no job now, and tell the ticket's trail."""
+    """Put ``message`` in a state that needs no job now, and tell the ticket's trail.
+
+    The trail's note is the text itself once sent, Twilio's reason when it failed."""
     message.state = state
     message.last_error = reason
     message.error_code = code
@@ -127,13 +143,14 @@ def settle(
         data["error_code"] = code
     if state is OutboundState.HELD_QUIET_HOURS:
         data["send_after"] = message.send_after.isoformat()
-    note = message.body if state is OutboundState.SENT else reason
+    notes = {OutboundState.SENT: message.body, OutboundState.FAILED: reason}
     session.add(
         TicketEvent(
             ticket_id=ticket.id,
+            at=at or utcnow(),
             kind=TicketEventKind.MESSAGE,
             station_id=ticket.station_id,
-            note=note,
+            note=notes.get(state, ""),
             data=data,
         )
     )
@@ -142,17 +159,17 @@ def settle(
 def sent(session: Session, message: OutboundMessage, sid: str, now: datetime) -> None:
     message.sid = sid
     message.sent_at = now
-    settle(session, message, OutboundState.SENT)
+    settle(session, message, OutboundState.SENT, at=now)
 
 
 def failed(session: Session, message: OutboundMessage, failure: RestFailure, now: datetime) -> None:
     """Record a refusal: retried later if it may pass, else given up."""
     if failure.unsubscribed:
-        settle(session, message, OutboundState.OPTED_OUT, failure.reason, failure.code)
+        settle(session, message, OutboundState.OPTED_OUT, failure.reason, failure.code, now)
     elif failure.retryable and message.attempts < MAX_ATTEMPTS:
         message.state = OutboundState.QUEUED
         message.last_error = failure.reason
         message.error_code = failure.code
         message.send_after = now + FIRST_RETRY * 2 ** (message.attempts - 1)
     else:
-        settle(session, message, OutboundState.FAILED, failure.reason, failure.code)
+        settle(session, message, OutboundState.FAILED, failure.reason, failure.code, now)

@@ -27,16 +27,20 @@ def _prepare(session: Session, message: OutboundMessage, now: datetime) -> str |
     """The body to send now, or None after settling a message that is not to go now."""
     station = session.get(Station, message.station_id) if message.station_id else None
     if opt_outs.is_opted_out(session, message.to_number):
-        messages.settle(session, message, OutboundState.OPTED_OUT, "the number replied STOP")
+        messages.settle(
+            session, message, OutboundState.OPTED_OUT, "the number replied STOP", at=now
+        )
         return None
     if station is None:
-        messages.settle(session, message, OutboundState.FAILED, "the station no longer exists")
+        messages.settle(
+            session, message, OutboundState.FAILED, "the station no longer exists", at=now
+        )
         return None
     morning = quiet_hours.quiet_until(station, now)
     if morning is not None:
         if message.state is not OutboundState.HELD_QUIET_HOURS:
             message.send_after = morning
-            messages.settle(session, message, OutboundState.HELD_QUIET_HOURS)
+            messages.settle(session, message, OutboundState.HELD_QUIET_HOURS, at=now)
         else:
             message.send_after = morning
         return None
