@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ivr.phone import mask
 from ivr.privacy.resident import Resident
 from ivr.storage import remove_stored
-from models import AuditLog, Caller, StationDayFigures, utcnow
+from models import AuditLog, Caller, OutboundMessage, StationDayFigures, utcnow
 
 TOKEN_PREFIX = "+999"
 
@@ -94,6 +94,12 @@ def erase(session: Session, resident: Resident, force: bool = False) -> Erased:
         for event in ticket.events:
             event.note = ""
             event.data = _scrub(event.data, number, token)
+    # Texts sent to the number lose it and their wording; its opt-out stays (a STOP must
+    # still hold if the number rings again).
+    for message in session.scalars(
+        select(OutboundMessage).where(OutboundMessage.to_number == number)
+    ):
+        message.to_number, message.body = token, ""
     # Today's rollup remembers which numbers it counted as person-times.
     for figures in session.scalars(
         select(StationDayFigures).where(StationDayFigures.complete.is_(False))

@@ -158,3 +158,19 @@ def test_a_message_held_during_a_settings_change_still_goes(
     client = app.extensions["ivr.twilio_http_client"]
     assert send(db.sessions, app.config["IVR"], client, message.id, later) is OutboundState.SENT
     assert len(fake_api.sent("Messages")) == 1
+
+
+def test_erasing_a_resident_removes_their_number_and_text_but_keeps_their_stop(
+    app, station, resident, fake_api, runner, db_session
+):
+    from models import SmsOptOut
+
+    resident.voicemail()
+    run_message_jobs(app)
+    resident.texts("STOP")
+    result = runner.invoke("privacy", "erase", MOBILE, "--yes", "--force")
+    assert result.exit_code == 0, result.output
+    [message] = _messages(db_session)
+    assert message.to_number.startswith("+999") and message.body == ""
+    assert message.state is OutboundState.SENT
+    assert db_session.get(SmsOptOut, MOBILE).opted_out
