@@ -66,7 +66,7 @@ def add_outreach_demo(session: Session, station_codes: set[str], now: datetime) 
             chosen.append(ticket)
     if len(chosen) < 3:
         return "outreach: too few voicemail tickets at 南洲街"
-    sent, held, refused = chosen[:3]
+    held, sent, refused = chosen[:3]  # the newest waits for the morning
     row = _message(nanzhou, sent, sent.opened_at + timedelta(seconds=4))
     session.add(row)
     session.flush()
