@@ -1,6 +1,7 @@
 """Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
-tasks — processing voicemails, the sweep that recovers lost ones, the statistics
-rollup and the daily retention run.
+tasks — processing voicemails, the sweep that recovers lost ones, texts to residents
+(and the pass that sends those whose time came), the statistics rollup and the daily
+retention run.
 
 Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
 binds them to the app's Huey instance.
@@ -66,6 +67,40 @@ def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
     return result.state.value
 
 
+@job("ivr.send_message")
+def send_message(app: Flask, message_id: int) -> str | None:
+    """Send one outbox message now (``ivr.outreach.sending``); a retry waits for the pass."""
+    from ivr.outreach.sending import send
+    from models import utcnow
+
+    with app.app_context():
+        state = send(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            message_id,
+            utcnow(),
+        )
+    return state.value if state is not None else None
+
+
+@periodic("ivr.send_due_messages", crontab(minute="*"))
+def send_due_messages(app: Flask) -> int:
+    """Messages whose time came: mornings after quiet hours, retries, lost enqueues.
+
+    Every consumer may run it: each message is claimed before it is sent."""
+    from ivr.outreach.sending import send_due
+    from models import utcnow
+
+    with app.app_context():
+        return send_due(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            utcnow(),
+        )
+
+
 # Every consumer's scheduler enqueues the periodic jobs; the first run in each interval
 # does the work and the others return at once (see ``once_per_interval``).
 @periodic("ivr.sweep_voicemails", crontab(minute="*"))
@@ -106,7 +141,9 @@ class Tasks:
     """An app's jobs as Huey task wrappers: call one to enqueue it."""
 
     process_voicemail: Any
+    send_message: Any
     sweep_voicemails: Any
+    send_due_messages: Any
     refresh_stats: Any
     enforce_retention: Any
 
@@ -197,6 +234,14 @@ def enqueue_voicemail(app: Flask, voicemail_id: int) -> None:
         tasks(app).process_voicemail(voicemail_id)
     except Exception:
         log.exception("could not enqueue voicemail %s; the sweep will retry it", voicemail_id)
+
+
+def enqueue_message(app: Flask, message_id: int) -> None:
+    """Queue a text; if the queue is down, the periodic pass sends it a minute later."""
+    try:
+        tasks(app).send_message(message_id)
+    except Exception:
+        log.exception("could not enqueue message %s; the periodic pass will send it", message_id)
 
 
 class QueueFile(SqliteStorage):

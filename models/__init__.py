@@ -10,6 +10,7 @@ from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
+from models.outreach import OutboundMessage, OutboundState, SmsOptOut
 from models.privacy import RetentionPolicy
 from models.prompt import PromptFile
 from models.rate_limit import RateCounter
@@ -51,6 +52,8 @@ __all__ = [
     "MenuVersion",
     "MenuVersionImmutable",
     "OnDutyPhone",
+    "OutboundMessage",
+    "OutboundState",
     "PeriodicRun",
     "Priority",
     "PromptFile",
@@ -61,6 +64,7 @@ __all__ = [
     "ResolutionCategory",
     "RetentionPolicy",
     "Role",
+    "SmsOptOut",
     "Station",
     "StationDayFigures",
     "Tag",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped
@@ -48,6 +48,17 @@ class Station(Timestamped, Base):
     # Whether a caller who picked a need and hung up before the beep is owed a call back.
     ticket_on_abandon: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # A text to a voicemail's (mobile) caller that it was received: on/off, its wording per
+    # language ({station}, {hours}; empty: the built-in wording), and the station's night
+    # (local "HH:MM"), when texts wait for the morning.
+    acknowledge_by_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    acknowledgement_texts: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    quiet_hours_start: Mapped[str] = mapped_column(
+        String(5), default="21:00", server_default="21:00"
+    )
+    quiet_hours_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     # Bumped by every settings save: a form carrying an older value was edited by someone
     # else meanwhile, and is refused rather than silently overwriting their change.
     settings_version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -207,6 +207,7 @@ class TicketEventKind(enum.Enum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     TRANSCRIPT_CORRECTED = "transcript_corrected"  # a person corrected a voicemail's transcript
+    MESSAGE = "message"  # a text to the resident: sent, held for the night, refused …
 
 
 class TicketEvent(Base):

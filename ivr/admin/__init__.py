@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         residents,
         retention,
         settings,
+        settings_messages,
         settings_roster,
         settings_tags,
         stations,

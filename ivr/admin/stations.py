@@ -14,6 +14,7 @@ from ivr.console.common import me
 STATION_TABS = (
     ("admin.profile", _l("基本信息")),
     ("admin.hours", _l("开放时间")),
+    ("admin.messages", _l("短信回执")),
     ("admin.roster", _l("值班电话")),
     ("admin.tag_rules", _l("标签规则与时限")),
     ("admin.retention", _l("保留期限")),

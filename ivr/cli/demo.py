@@ -13,6 +13,7 @@ from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
+from ivr.cli.demo_outreach import add_outreach_demo
 from ivr.cli.demo_privacy import DEMO_RESIDENT, add_privacy_demo
 from ivr.cli.demo_privacy import STATION as DEMO_STATION
 from ivr.cli.demo_referrals import add_demo_referrals
@@ -45,7 +46,8 @@ DEMO_USERS = [
         "users (password from --password), and a month of made-up calls, voicemails and "
         "tickets so the queue and statistics show something, with referrals from 黄石街 to "
         "同德街 in every state and a notice left up too long at one station for the menu "
-        "health check (--no-activity to skip all three); "
+        "health check (--no-activity to skip all three), and acknowledgement texts on at "
+        "the demo users' stations; "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
         "Safe to repeat."
     )
@@ -128,6 +130,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         )
         click.echo(f"audio: {audio.summary()}")
         click.echo(f"corrections: {add_demo_corrections(session, utcnow())}")
+        click.echo(add_outreach_demo(session, demo_stations, utcnow()))
+        session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
     click.echo(

@@ -33,6 +33,10 @@ OUTCOMES = {
     "left_message": _l("已留言"),
     "ringing_worker": _l("正在呼叫社工手机"),
     "worker_unreachable": _l("社工手机未接通"),
+    "sms_sent": _l("已发送"),
+    "sms_held": _l("夜间暂缓，早上发送"),
+    "sms_opted_out": _l("居民已退订，未发送"),
+    "sms_failed": _l("发送失败"),
 }
 CATEGORIES = {
     "food": _l("食物和日用品"),
@@ -62,6 +66,7 @@ EVENTS = {
     "referral_accepted": _l("接收转介"),
     "referral_declined": _l("退回转介"),
     "referral_resolved": _l("转介结果已通知转介方"),
+    "message": _l("短信回执"),
 }
 # Where a referral stands, as both stations read it.
 REFERRAL_STATES = {

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ivr.phone import mask
 from ivr.privacy.resident import Resident
 from ivr.storage import remove_stored
-from models import AuditLog, Caller, Referral, StationDayFigures, utcnow
+from models import AuditLog, Caller, OutboundMessage, Referral, StationDayFigures, utcnow
 
 TOKEN_PREFIX = "+999"
 
@@ -100,6 +100,12 @@ def erase(session: Session, resident: Resident, force: bool = False) -> Erased:
     ticket_ids = [ticket.id for ticket in resident.tickets]
     for referral in session.scalars(select(Referral).where(Referral.ticket_id.in_(ticket_ids))):
         referral.reason = referral.decline_reason = referral.outcome_note = ""
+    # Texts sent to the number lose it and their wording; its opt-out stays (a STOP must
+    # still hold if the number rings again).
+    for message in session.scalars(
+        select(OutboundMessage).where(OutboundMessage.to_number == number)
+    ):
+        message.to_number, message.body = token, ""
     # Today's rollup remembers which numbers it counted as person-times.
     for figures in session.scalars(
         select(StationDayFigures).where(StationDayFigures.complete.is_(False))

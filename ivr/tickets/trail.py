@@ -18,7 +18,7 @@ from models import Station, Tag, TicketEvent, User
 # Kinds of event the resident's own call causes, not a worker.
 CALLER_KINDS = frozenset({"opened", "voicemail_added", "merged"})
 # Kinds the system records (transcription), with no one acting.
-SYSTEM_KINDS = frozenset({"transcribed", "transcription_failed"})
+SYSTEM_KINDS = frozenset({"transcribed", "transcription_failed", "message"})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         prompt_files,
         recordings,
         signature,
+        sms,
         spooled,
         views,
     )

@@ -10,16 +10,18 @@ known (the second of the two callbacks, usually) writes nothing at all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.steps import OUTCOME_RANK
-from ivr.jobs import enqueue_voicemail
+from ivr.jobs import enqueue_message, enqueue_voicemail
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import VoicemailNode
 from ivr.menus.engine import MenuPositionInvalid, Position
+from ivr.outreach import acknowledgement
 from ivr.voice import bp
 from ivr.voice.spooled import keep_for_later
 from ivr.voice.turn import Turn, form_field, load_call_menu, voice_endpoint, xml
@@ -47,24 +49,39 @@ def _recording_report(turn: Turn, position: Position) -> RecordingReport | None:
     )
 
 
-def _ingest(turn: Turn, position: Position) -> int | None:
-    """Record the voicemail (and open its ticket); the id to enqueue if it is new."""
+@dataclass(frozen=True)
+class Ingested:
+    """What to queue once the transaction commits: a new voicemail, its acknowledgement."""
+
+    voicemail_id: int | None = None
+    message_id: int | None = None
+
+
+def _ingest(turn: Turn, position: Position) -> Ingested:
+    """Record the voicemail (and open its ticket, and plan its acknowledgement text)."""
     report = _recording_report(turn, position)
     if report is None:
-        return None
+        return Ingested()
     call = turn.call()
     voicemail, created = voicemails.ingest(turn.session, call, report, turn.now)
     # Outcomes only rise, so one read as high already needs no write (and no lock).
     if OUTCOME_RANK[call.outcome] < OUTCOME_RANK[CallOutcome.VOICEMAIL]:
         turn.raise_outcome(CallOutcome.VOICEMAIL)
-    if created and voicemail.state is VoicemailState.RECEIVED:
-        return voicemail.id
-    return None
+    if not created:
+        return Ingested()
+    message_id = acknowledgement.plan(
+        turn.session, voicemail, call.from_number, call.to_number, turn.now
+    )
+    new = voicemail.id if voicemail.state is VoicemailState.RECEIVED else None
+    return Ingested(new, message_id)
 
 
-def _enqueue(voicemail_id: int | None) -> None:
-    if voicemail_id is not None:
-        enqueue_voicemail(current_app._get_current_object(), voicemail_id)  # type: ignore[attr-defined]
+def _enqueue(ingested: Ingested) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if ingested.voicemail_id is not None:
+        enqueue_voicemail(app, ingested.voicemail_id)
+    if ingested.message_id is not None:
+        enqueue_message(app, ingested.message_id)
 
 
 def _load_for_recording() -> Turn:
