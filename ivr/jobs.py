@@ -1,6 +1,6 @@
 """Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
-tasks — processing voicemails, the sweep that recovers lost ones, the statistics
-rollup and the daily retention run.
+tasks — processing voicemails, the sweep that recovers lost ones, urgent alerts and
+their escalation, the statistics rollup and the daily retention run.
 
 Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
 binds them to the app's Huey instance.
@@ -61,9 +61,41 @@ def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
         result = pipeline.process(database(app).sessions, settings, voicemail_id)
     if result is None:
         return None
+    if result.state.value == "transcribed":  # the transcript may have made it urgent
+        enqueue_alerts(app, voicemail_id=voicemail_id)
     if result.retry_in is not None:
         tasks(app).process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
     return result.state.value
+
+
+@job("ivr.raise_alerts")
+def raise_alerts(app: Flask, ticket_id: int | None = None, voicemail_id: int | None = None) -> Any:
+    """Alert the on-duty phone about a ticket that turned urgent (``ivr.alerts``)."""
+    from ivr.alerts.passes import alert_ticket
+
+    with app.app_context():
+        return alert_ticket(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            ticket_id=ticket_id,
+            voicemail_id=voicemail_id,
+        )
+
+
+@periodic("ivr.escalate_alerts", crontab(minute="*"))
+def escalate_alerts(app: Flask) -> dict[str, int] | None:
+    """Escalate unopened urgent tickets, retry refused alerts, catch lost nudges."""
+    from ivr.alerts.passes import alert_pass
+
+    if not once_per_interval(app, "escalate_alerts", 60):
+        return None
+    with app.app_context():
+        return alert_pass(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+        )
 
 
 # Every consumer's scheduler enqueues the periodic jobs; the first run in each interval
@@ -106,6 +138,8 @@ class Tasks:
     """An app's jobs as Huey task wrappers: call one to enqueue it."""
 
     process_voicemail: Any
+    raise_alerts: Any
+    escalate_alerts: Any
     sweep_voicemails: Any
     refresh_stats: Any
     enforce_retention: Any
@@ -197,6 +231,14 @@ def enqueue_voicemail(app: Flask, voicemail_id: int) -> None:
         tasks(app).process_voicemail(voicemail_id)
     except Exception:
         log.exception("could not enqueue voicemail %s; the sweep will retry it", voicemail_id)
+
+
+def enqueue_alerts(app: Flask, **ticket_or_voicemail: int) -> None:
+    """Queue an alert check after a commit; if the queue is down, the pass finds it."""
+    try:
+        tasks(app).raise_alerts(**ticket_or_voicemail)
+    except Exception:
+        log.exception("could not enqueue alerts for %s; the pass will", ticket_or_voicemail)
 
 
 class QueueFile(SqliteStorage):

@@ -3,6 +3,7 @@
 Imports nothing from ``ivr`` or ``transcription``.
 """
 
+from models.alert import Alert, AlertChannel, AlertKind, AlertState
 from models.audit import AuditLog
 from models.base import Base, utcnow
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
@@ -33,6 +34,10 @@ from models.voicemail import Transcript, Voicemail, VoicemailState
 
 __all__ = [
     "CALL_PATH",
+    "Alert",
+    "AlertChannel",
+    "AlertKind",
+    "AlertState",
     "ApiToken",
     "AuditLog",
     "Base",

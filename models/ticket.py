@@ -203,6 +203,7 @@ class TicketEventKind(enum.Enum):
     REFERRED = "referred"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    ALERT = "alert"  # an urgent alert or escalation step, and how it went (ivr.alerts)
 
 
 class TicketEvent(Base):

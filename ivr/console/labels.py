@@ -58,6 +58,20 @@ EVENTS = {
     "referred": _l("转介"),
     "resolved": _l("结案"),
     "reopened": _l("重新打开"),
+    "alert": _l("紧急提醒"),
+}
+# How an alert (ivr.alerts) went; shown after the event with its step and phone.
+ALERT_OUTCOMES = {
+    "sent": _l("已发出"),
+    "retrying": _l("Twilio 暂未接受，稍后重试"),
+    "given_up": _l("发送失败，已放弃"),
+    "skipped": _l("此步没有可联系的电话，跳过"),
+    "cancelled": _l("工单已被查看，取消"),
+    "opened": _l("工单已被查看，停止升级"),
+}
+ALERT_STEPS = {
+    "sms": _l("短信通知值班电话"),
+    "call": _l("电话升级"),
 }
 
 # A call's outcome, and where its voicemail stands, in caller history.
@@ -136,6 +150,8 @@ def init_app(app: Flask) -> None:
         vulnerability_label=lambda v: VULNERABILITIES.get(v, v),
         status_label=lambda s: STATUSES.get(s, s),
         outcome_label=lambda o: OUTCOMES.get(o, o),
+        alert_outcome_label=lambda o: ALERT_OUTCOMES.get(o, o),
+        alert_step_label=lambda c: ALERT_STEPS.get(c, c),
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
         call_outcome_label=lambda o: CALL_OUTCOMES.get(o, o),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from ivr.alerts.opened import mark_opened
 from ivr.calls import click_to_call
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
@@ -112,7 +113,11 @@ def _render(
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket(ticket_id: int) -> tuple[str, int]:
-    return _render(ticket_or_404(ticket_id))
+    row = ticket_or_404(ticket_id)
+    session = get_session()
+    if mark_opened(session, row.id, me(), utcnow()):  # an alert's escalation stops here
+        session.commit()
+    return _render(row)
 
 
 def _form_int(name: str) -> int | None:

@@ -15,7 +15,7 @@ from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.steps import OUTCOME_RANK
-from ivr.jobs import enqueue_voicemail
+from ivr.jobs import enqueue_alerts, enqueue_voicemail
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import VoicemailNode
@@ -64,7 +64,10 @@ def _ingest(turn: Turn, position: Position) -> int | None:
 
 def _enqueue(voicemail_id: int | None) -> None:
     if voicemail_id is not None:
-        enqueue_voicemail(current_app._get_current_object(), voicemail_id)  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        enqueue_voicemail(app, voicemail_id)
+        # The menu's urgent node made the ticket urgent: alert now, not after transcription.
+        enqueue_alerts(app, voicemail_id=voicemail_id)
 
 
 def _load_for_recording() -> Turn:
