@@ -32,6 +32,7 @@ from models import (
     TicketEventKind,
     TicketStatus,
     User,
+    utcnow,
 )
 
 LAST_STEP = 2
@@ -133,17 +134,23 @@ def plan_step(
     except IntegrityError:
         return None
     if target is None:
-        record(session, alert, "skipped")
+        record(session, alert, "skipped", at=now)
     return alert
 
 
 def record(
-    session: Session, alert: Alert, outcome: str, actor: User | None = None, **data: object
+    session: Session,
+    alert: Alert,
+    outcome: str,
+    actor: User | None = None,
+    at: datetime | None = None,
+    **data: object,
 ) -> None:
     """The alert's outcome on its ticket's trail."""
     session.add(
         TicketEvent(
             ticket_id=alert.ticket_id,
+            at=at or utcnow(),
             kind=TicketEventKind.ALERT,
             actor_id=actor.id if actor is not None else None,
             station_id=alert.station_id,

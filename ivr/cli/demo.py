@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
+from ivr.cli.demo_alerts import add_alerts_demo
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
@@ -116,6 +117,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
             enqueue=lambda voicemail_id: enqueue_voicemail(app, voicemail_id),
         )
         click.echo(f"audio: {audio.summary()}")
+        click.echo(add_alerts_demo(session, utcnow()))
+        session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)
