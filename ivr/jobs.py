@@ -1,7 +1,7 @@
 """Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
 tasks — processing voicemails, the sweep that recovers lost ones, texts to residents
-(and the pass that sends those whose time came), the statistics rollup and the daily
-retention run.
+(and the pass that sends those whose time came), urgent alerts and their
+escalation, the statistics rollup and the daily retention run.
 
 Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
 binds them to the app's Huey instance.
@@ -62,6 +62,8 @@ def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
         result = pipeline.process(database(app).sessions, settings, voicemail_id)
     if result is None:
         return None
+    if result.state.value == "transcribed":  # the transcript may have made it urgent
+        enqueue_alerts(app, voicemail_id=voicemail_id)
     if result.retry_in is not None:
         tasks(app).process_voicemail.schedule(args=(voicemail_id,), delay=result.retry_in)
     return result.state.value
@@ -98,6 +100,36 @@ def send_due_messages(app: Flask) -> int:
             app.config["IVR"],
             app.extensions.get("ivr.twilio_http_client"),
             utcnow(),
+        )
+
+
+@job("ivr.raise_alerts")
+def raise_alerts(app: Flask, ticket_id: int | None = None, voicemail_id: int | None = None) -> Any:
+    """Alert the on-duty phone about a ticket that turned urgent (``ivr.alerts``)."""
+    from ivr.alerts.passes import alert_ticket
+
+    with app.app_context():
+        return alert_ticket(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            ticket_id=ticket_id,
+            voicemail_id=voicemail_id,
+        )
+
+
+@periodic("ivr.escalate_alerts", crontab(minute="*"))
+def escalate_alerts(app: Flask) -> dict[str, int] | None:
+    """Escalate unopened urgent tickets, retry refused alerts, catch lost nudges."""
+    from ivr.alerts.passes import alert_pass
+
+    if not once_per_interval(app, "escalate_alerts", 60):
+        return None
+    with app.app_context():
+        return alert_pass(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
         )
 
 
@@ -142,6 +174,8 @@ class Tasks:
 
     process_voicemail: Any
     send_message: Any
+    raise_alerts: Any
+    escalate_alerts: Any
     sweep_voicemails: Any
     send_due_messages: Any
     refresh_stats: Any
@@ -242,6 +276,14 @@ def enqueue_message(app: Flask, message_id: int) -> None:
         tasks(app).send_message(message_id)
     except Exception:
         log.exception("could not enqueue message %s; the periodic pass will send it", message_id)
+
+
+def enqueue_alerts(app: Flask, **ticket_or_voicemail: int) -> None:
+    """Queue an alert check after a commit; if the queue is down, the pass finds it."""
+    try:
+        tasks(app).raise_alerts(**ticket_or_voicemail)
+    except Exception:
+        log.exception("could not enqueue alerts for %s; the pass will", ticket_or_voicemail)
 
 
 class QueueFile(SqliteStorage):

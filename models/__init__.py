@@ -3,6 +3,7 @@
 Imports nothing from ``ivr`` or ``transcription``.
 """
 
+from models.alert import Alert, AlertChannel, AlertKind, AlertState
 from models.audit import AuditLog
 from models.base import Base, utcnow
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
@@ -35,6 +36,10 @@ from models.voicemail import Transcript, TranscriptCorrection, Voicemail, Voicem
 
 __all__ = [
     "CALL_PATH",
+    "Alert",
+    "AlertChannel",
+    "AlertKind",
+    "AlertState",
     "ApiToken",
     "AuditLog",
     "Base",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped
@@ -59,6 +59,10 @@ class Station(Timestamped, Base):
         String(5), default="21:00", server_default="21:00"
     )
     quiet_hours_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    # Urgent tickets and missed forwards text the on-duty phone; unopened after this many
+    # minutes, a call goes to the next person on the roster, then to the district.
+    alerts_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    alert_escalation_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
     # Bumped by every settings save: a form carrying an older value was edited by someone
     # else meanwhile, and is refused rather than silently overwriting their change.
     settings_version: Mapped[int] = mapped_column(default=1, server_default="1")

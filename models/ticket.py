@@ -208,6 +208,7 @@ class TicketEventKind(enum.Enum):
     REOPENED = "reopened"
     TRANSCRIPT_CORRECTED = "transcript_corrected"  # a person corrected a voicemail's transcript
     MESSAGE = "message"  # a text to the resident: sent, held for the night, refused …
+    ALERT = "alert"  # an urgent alert or escalation step, and how it went (ivr.alerts)
 
 
 class TicketEvent(Base):

@@ -158,6 +158,8 @@ def _profile_form(station: Station) -> dict[str, Any]:
         "languages": list(station.languages),
         "timezone": station.timezone,
         "ticket_on_abandon": station.ticket_on_abandon,
+        "alerts_enabled": station.alerts_enabled,
+        "alert_escalation_minutes": station.alert_escalation_minutes,
     }
 
 
@@ -168,6 +170,8 @@ def _typed_profile(form: Form) -> dict[str, Any]:
         "languages": form.getlist("languages"),
         "timezone": form.get("timezone", ""),
         "ticket_on_abandon": form.get("ticket_on_abandon") == "1",
+        "alerts_enabled": form.get("alerts_enabled") == "1",
+        "alert_escalation_minutes": form.get("alert_escalation_minutes", ""),
     }
 
 

@@ -110,6 +110,11 @@ def read_profile(form: Form) -> tuple[dict[str, Any], Errors]:
     if problem:
         errors["timezone"] = problem
     values["ticket_on_abandon"] = form.get("ticket_on_abandon") == "1"
+    if "alert_escalation_minutes" in form:  # the page's fieldset; older forms leave them be
+        values["alerts_enabled"] = form.get("alerts_enabled") == "1"
+        values["alert_escalation_minutes"] = _minutes(
+            form, "alert_escalation_minutes", ALERT_ESCALATION, errors
+        )
     return values, errors
 
 
@@ -197,6 +202,10 @@ def read_hours(form: Form, timezone: str) -> tuple[dict[str, Any], Errors]:
             errors["hours"] = str(exc)
     values = {"twenty_four_hours": always_open, "opening_hours": weekly, "holidays": holidays}
     return values, errors
+
+
+# How long an urgent ticket may go unopened before the next person is rung (ivr.alerts).
+ALERT_ESCALATION = (1, 240)
 
 
 def _minutes(form: Form, name: str, bounds: tuple[int, int], errors: Errors) -> int:

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
+from ivr.cli.demo_alerts import add_alerts_demo
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
@@ -131,6 +132,7 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         click.echo(f"audio: {audio.summary()}")
         click.echo(f"corrections: {add_demo_corrections(session, utcnow())}")
         click.echo(add_outreach_demo(session, demo_stations, utcnow()))
+        click.echo(add_alerts_demo(session, utcnow()))
         session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     session.commit()

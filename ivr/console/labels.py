@@ -67,6 +67,7 @@ EVENTS = {
     "referral_declined": _l("退回转介"),
     "referral_resolved": _l("转介结果已通知转介方"),
     "message": _l("短信回执"),
+    "alert": _l("紧急提醒"),
 }
 # Where a referral stands, as both stations read it.
 REFERRAL_STATES = {
@@ -74,6 +75,19 @@ REFERRAL_STATES = {
     "accepted": _l("已接收"),
     "declined": _l("已退回"),
     "resolved": _l("已办结"),
+}
+# How an alert (ivr.alerts) went; shown after the event with its step and phone.
+ALERT_OUTCOMES = {
+    "sent": _l("已发出"),
+    "retrying": _l("Twilio 暂未接受，稍后重试"),
+    "given_up": _l("发送失败，已放弃"),
+    "skipped": _l("此步没有可联系的电话，跳过"),
+    "cancelled": _l("工单已被查看，取消"),
+    "opened": _l("工单已被查看，停止升级"),
+}
+ALERT_STEPS = {
+    "sms": _l("短信通知值班电话"),
+    "call": _l("电话升级"),
 }
 
 # A call's outcome, and where its voicemail stands, in caller history.
@@ -152,6 +166,8 @@ def init_app(app: Flask) -> None:
         vulnerability_label=lambda v: VULNERABILITIES.get(v, v),
         status_label=lambda s: STATUSES.get(s, s),
         outcome_label=lambda o: OUTCOMES.get(o, o),
+        alert_outcome_label=lambda o: ALERT_OUTCOMES.get(o, o),
+        alert_step_label=lambda c: ALERT_STEPS.get(c, c),
         category_label=lambda c: CATEGORIES.get(c, c),
         event_label=lambda e: EVENTS.get(e, e),
         referral_state_label=lambda s: REFERRAL_STATES.get(s, s),

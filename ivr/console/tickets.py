@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from ivr.alerts.opened import mark_opened
 from ivr.calls import click_to_call
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
@@ -118,10 +119,13 @@ def _render(
 @login_required
 def ticket(ticket_id: int) -> tuple[str, int]:
     row = ticket_or_404(ticket_id)
-    if referrals.mark_seen(get_session(), row, scope()):
+    session = get_session()
+    if referrals.mark_seen(session, row, scope()):
         # The sender has now seen the decline or outcome: its notice is read. Not the
         # ticket's version: the notice is the sender's, not the case's.
-        get_session().commit()
+        session.commit()
+    if mark_opened(session, row.id, me(), utcnow()):  # an alert's escalation stops here
+        session.commit()
     return _render(row)
 
 

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls.steps import OUTCOME_RANK
-from ivr.jobs import enqueue_message, enqueue_voicemail
+from ivr.jobs import enqueue_alerts, enqueue_message, enqueue_voicemail
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import VoicemailNode
@@ -80,6 +80,8 @@ def _enqueue(ingested: Ingested) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if ingested.voicemail_id is not None:
         enqueue_voicemail(app, ingested.voicemail_id)
+        # The menu's urgent node made the ticket urgent: alert now, not after transcription.
+        enqueue_alerts(app, voicemail_id=ingested.voicemail_id)
     if ingested.message_id is not None:
         enqueue_message(app, ingested.message_id)
 

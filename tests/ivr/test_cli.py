@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ivr.cli import cli
 from ivr.stations.users import verify_password
-from models import Call, Role, Station, Ticket, User, Voicemail
+from models import Alert, Call, Role, Station, Ticket, User, Voicemail
 from models.migrate import head_revision
 
 DEMO = files("ivr") / "demo_data"
@@ -159,6 +159,13 @@ def test_demo_seeds_once(runner, db_session):
     assert second.exit_code == 0, second.output
     assert "stations: 0 created, 0 updated, 203 unchanged" in second.output
     assert "activity: already present" in second.output
+    assert "alerts: ticket #" in first.output and "alerts: already there" in second.output
+    sent = db_session.execute(select(Alert.step, Alert.channel, Alert.state).order_by(Alert.step))
+    assert [(step, c.value, s.value) for step, c, s in sent] == [
+        (0, "sms", "sent"),
+        (1, "call", "skipped"),  # 南洲街 has one phone on its roster
+        (2, "call", "sent"),
+    ]
     assert re.search(r"audio: \d+ voicemails given synthesised Mandarin speech", first.output)
     assert "audio: every demo voicemail chosen already has its recording" in second.output
     usernames = set(db_session.scalars(select(User.username)))
@@ -172,9 +179,11 @@ def test_demo_seeds_once(runner, db_session):
     # Every demo ticket is a real case: a caller (or a number withheld), a due time, an
     # opening event; the two withheld callers are two cases and no Caller.
     tickets = db_session.scalars(select(Ticket)).all()
-    # The referrals' story opens logged cases at 黄石街 when its month has too few.
+    # The referrals' story opens logged cases at 黄石街 when its month has too few; the
+    # alerts demo adds an urgent ticket at 南洲街 (no call: its trail is the point).
     logged = re.search(r"referrals: .* \((\d+) cases opened for them\)", first.output)
-    assert len(tickets) == int(made.group(3)) + 1 + (int(logged.group(1)) if logged else 0)
+    opened = int(logged.group(1)) if logged else 0
+    assert len(tickets) == int(made.group(3)) + 2 + opened
     assert all(t.due_at > t.opened_at and t.events for t in tickets)
     withheld = [t for t in tickets if t.caller_id is None]
     assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}
