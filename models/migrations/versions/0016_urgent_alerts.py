@@ -90,9 +90,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("stations", schema=None) as batch_op:
-        batch_op.drop_column("alert_escalation_minutes")
-        batch_op.drop_column("alerts_enabled")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild would drop the triggers on
+    # ``stations`` (0008).
+    op.drop_column("stations", "alert_escalation_minutes")
+    op.drop_column("stations", "alerts_enabled")
     op.drop_index("ix_alerts_due_at", table_name="alerts")
     op.drop_index("ix_alerts_state_next_try_at", table_name="alerts")
     op.drop_index("ix_alerts_ticket_id", table_name="alerts")
