@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ivr.phone import PhoneInvalid, identifies_caller, normalise
-from models import BlockedNumber, User
+from models import BlockedNumber, Priority, Ticket, User
 
 MAX_REASON = 200
 MAX_DAYS = 3650
@@ -161,3 +161,29 @@ def entry_of(session: Session, station_id: int | None, entry_id: str) -> Blocked
         return None
     row = session.get(BlockedNumber, int(entry_id))
     return row if row is not None and row.station_id == station_id else None
+
+
+def call_back_warning(session: Session, ticket: Ticket, now: datetime) -> str | None:
+    """What a worker about to call ``ticket``'s resident back should know: the number is
+    blocked (maybe after the ticket was opened). A block never stops a call back; on an
+    urgent ticket (urgent keywords, or marked urgent) the warning says to call all the same.
+    """
+    block = block_on(session, ticket.caller_number, ticket.station_id, now)
+    if block is None:
+        return None
+    listed = _l("全市名单") if block.station_id is None else _l("本站名单")
+    urgent = ticket.priority is Priority.URGENT or any(t.code == "urgent" for t in ticket.tags)
+    if urgent:
+        message = _l(
+            "这个号码在拉黑名单上（%(list)s：%(reason)s），但这张工单含紧急内容："
+            "拉黑不影响回电，请照常尽快回电。",
+            list=listed,
+            reason=block.reason,
+        )
+    else:
+        message = _l(
+            "这个号码在拉黑名单上（%(list)s：%(reason)s）：居民打进热线会被挂断，回电不受影响。",
+            list=listed,
+            reason=block.reason,
+        )
+    return str(message)
