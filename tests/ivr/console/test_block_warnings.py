@@ -33,7 +33,10 @@ def _page(browser, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_an_urgent_ticket_from_a_number_blocked_later_warns_and_still_calls(
-    ready, fake_api, login, db_session
+    ready,  # noqa: F811 - the imported fixture
+    fake_api,  # noqa: F811
+    login,
+    db_session,
 ):
     ticket = _make_urgent(db_session, ready)
     browser = login("worker-a")
@@ -52,13 +55,13 @@ def test_an_urgent_ticket_from_a_number_blocked_later_warns_and_still_calls(
     assert sent.form["Url"].startswith("https://hotline.example.org/twilio/bridge?t=")
 
 
-def test_a_plain_ticket_warns_that_the_number_is_blocked(ready, login, db_session):
+def test_a_plain_ticket_warns_that_the_number_is_blocked(ready, login, db_session):  # noqa: F811
     _block(db_session, ready, None)
     html = _page(login("worker-a"), ready["tickets"]["a"].id)
     assert PLAIN_WARNING in html and "全市名单" in html and URGENT_WARNING not in html
 
 
-def test_no_warning_for_another_stations_block_or_an_expired_one(ready, login, db_session):
+def test_no_warning_for_another_stations_block_or_an_expired_one(ready, login, db_session):  # noqa: F811
     _block(db_session, ready, "b")
     _block(db_session, ready, "a", expires_at=utcnow() - timedelta(hours=1))
     assert "block-warning" not in _page(login("worker-a"), ready["tickets"]["a"].id)
