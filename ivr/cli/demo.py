@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
+from ivr.cli.demo_block_list import add_block_list_demo
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
@@ -117,6 +118,7 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         )
         click.echo(f"audio: {audio.summary()}")
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
+    click.echo(add_block_list_demo(session, utcnow()))
     session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")
