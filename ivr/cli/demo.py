@@ -40,8 +40,8 @@ DEMO_USERS = [
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
         "tickets so the queue and statistics show something (--no-activity to skip); "
-        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
-        "Safe to repeat."
+        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere); one number on "
+        "南洲街's block list, with a blocked call logged. Safe to repeat."
     )
 )
 @click.option(
