@@ -1,6 +1,7 @@
 """The demo's block list: one abusive number on 南洲街's list, with the call it made since
-(logged ``blocked``, no ticket), and the urgent ticket it left before it was blocked, so
-the ticket page shows the warning a worker calling back would see."""
+(logged ``blocked``, no ticket), and the urgent ticket it left before it was blocked (it
+chose emotional support and hung up; a worker marked it urgent), so the ticket page shows
+the warning a worker calling back would see."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from models import (
     Priority,
     Station,
     Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketSource,
     TicketStatus,
     User,
 )
@@ -43,17 +47,25 @@ def add_block_list_demo(session: Session, now: datetime) -> str:
         session.add(caller)
         session.flush()
     opened = now - timedelta(days=5)
+    hotline = station.hotline_numbers[0].number if station.hotline_numbers else ""
+    earlier = _call(station.id, caller.id, hotline, opened, CallOutcome.ABANDONED, 1)
+    earlier.chosen_need, earlier.last_node = "emotional", "vm_emotional"
+    session.add(earlier)
     ticket = Ticket(
         station_id=station.id,
         caller_id=caller.id,
         caller_number=BLOCKED_NUMBER,
+        source=TicketSource.ABANDONED,
         priority=int(Priority.URGENT),
         status=TicketStatus.OPEN,
         opened_at=opened,
         due_at=opened + timedelta(hours=1),
         first_callback_at=opened + timedelta(minutes=40),
     )
-    ticket.tags = list(get_tags(session, ["urgent", "emotional"]))
+    ticket.tags = list(get_tags(session, ["urgent", "emotional", "abandoned"]))
+    ticket.events = [
+        TicketEvent(at=opened, kind=TicketEventKind.OPENED, data={"source": "abandoned"}),
+    ]
     session.add(ticket)
     session.add(
         BlockedNumber(
@@ -66,21 +78,7 @@ def add_block_list_demo(session: Session, now: datetime) -> str:
         )
     )
     called = now - timedelta(hours=20)
-    hotline = station.hotline_numbers[0].number if station.hotline_numbers else ""
-    call = Call(
-        call_sid=BLOCKED_CALL_SID,
-        direction=CallDirection.INBOUND,
-        station_id=station.id,
-        caller_id=caller.id,
-        from_number=BLOCKED_NUMBER,
-        to_number=hotline,
-        language="zh",
-        started_at=called,
-        ended_at=called + timedelta(seconds=7),
-        duration_seconds=7,
-        status="completed",
-        outcome=CallOutcome.BLOCKED,
-    )
+    call = _call(station.id, caller.id, hotline, called, CallOutcome.BLOCKED, 0)
     call.events = [
         CallEvent(at=called, kind="incoming", detail={"from": BLOCKED_NUMBER, "to": hotline}),
         CallEvent(at=called, kind="blocked", detail={"list": "station"}),
@@ -88,3 +86,23 @@ def add_block_list_demo(session: Session, now: datetime) -> str:
     ]
     session.add(call)
     return f"block list: {BLOCKED_NUMBER} blocked at {STATION}, with a blocked call logged"
+
+
+def _call(
+    station_id: int, caller_id: int, hotline: str, at: datetime, outcome: CallOutcome, serial: int
+) -> Call:
+    seconds = 7 if outcome is CallOutcome.BLOCKED else 40
+    return Call(
+        call_sid=f"CAdemoblocked{serial:021d}",
+        direction=CallDirection.INBOUND,
+        station_id=station_id,
+        caller_id=caller_id,
+        from_number=BLOCKED_NUMBER,
+        to_number=hotline,
+        language="zh",
+        started_at=at,
+        ended_at=at + timedelta(seconds=seconds),
+        duration_seconds=seconds,
+        status="completed",
+        outcome=outcome,
+    )
