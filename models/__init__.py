@@ -6,6 +6,7 @@ Imports nothing from ``ivr`` or ``transcription``.
 from models.alert import Alert, AlertChannel, AlertKind, AlertState
 from models.audit import AuditLog
 from models.base import Base, utcnow
+from models.block_list import BlockedNumber
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
@@ -43,6 +44,7 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "Base",
+    "BlockedNumber",
     "CacheGeneration",
     "Call",
     "CallDirection",

@@ -19,7 +19,13 @@ from models.base import Base
 
 CALL_PATH = "call_path"
 # The tables a call step reads through the cache; each has triggers that bump CALL_PATH.
-CALL_PATH_TABLES = ("stations", "hotline_numbers", "on_duty_phones", "menu_versions")
+CALL_PATH_TABLES = (
+    "stations",
+    "hotline_numbers",
+    "on_duty_phones",
+    "menu_versions",
+    "blocked_numbers",  # migration 0017
+)
 # The queue version of tickets with no station (the city's unassigned queue).
 UNASSIGNED_QUEUE = 0
 

@@ -24,6 +24,7 @@ class CallOutcome(enum.Enum):
     TRANSFERRED = "transferred"
     ABANDONED = "abandoned"  # hung up in the menu
     COMPLETED = "completed"  # heard a message and ended normally
+    BLOCKED = "blocked"  # the number is on a block list: one message, hung up, no ticket
 
 
 class Call(Timestamped, Base):

@@ -28,6 +28,7 @@ def _refuse_nul_characters() -> None:
 
 def init_app(app: Flask) -> None:
     from ivr.admin import (  # noqa: F401 - each registers its pages on ``bp``
+        block_lists,
         bulk,
         menu_diagram,
         menu_editor,

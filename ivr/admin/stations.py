@@ -18,6 +18,7 @@ STATION_TABS = (
     ("admin.roster", _l("值班电话")),
     ("admin.tag_rules", _l("标签规则与时限")),
     ("admin.retention", _l("保留期限")),
+    ("admin.station_block_list", _l("拉黑名单")),
     ("admin.prompts", _l("录音库")),
     ("admin.menu_editor", _l("语音菜单")),
     ("admin.menu_history", _l("版本历史")),

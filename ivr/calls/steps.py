@@ -40,6 +40,7 @@ OUTCOME_RANK = {
     CallOutcome.TRANSFERRED: 3,
     CallOutcome.VOICEMAIL: 4,
     CallOutcome.ANSWERED: 5,
+    CallOutcome.BLOCKED: 6,  # final: a blocked call is hung up on at once
 }
 _RANK_SQL = " ".join(f"WHEN '{o.value}' THEN {rank}" for o, rank in OUTCOME_RANK.items())
 

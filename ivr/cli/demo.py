@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_alerts import add_alerts_demo
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
+from ivr.cli.demo_block_list import add_block_list_demo
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
 from ivr.cli.demo_outreach import add_outreach_demo
@@ -49,8 +50,8 @@ DEMO_USERS = [
         "同德街 in every state and a notice left up too long at one station for the menu "
         "health check (--no-activity to skip all three), and acknowledgement texts on at "
         "the demo users' stations; "
-        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
-        "Safe to repeat."
+        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere); one number on "
+        "南洲街's block list, with a blocked call logged. Safe to repeat."
     )
 )
 @click.option(
@@ -135,6 +136,7 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         click.echo(add_alerts_demo(session, utcnow()))
         session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
+    click.echo(add_block_list_demo(session, utcnow()))
     session.commit()
     click.echo(
         f"elderly path: {DEMO_RESIDENT} (陈阿婆, flagged lone_elderly) is greeted and put "

@@ -98,6 +98,7 @@ CALL_OUTCOMES = {
     CallOutcome.TRANSFERRED: _l("已转接"),
     CallOutcome.ABANDONED: _l("在菜单中挂断"),
     CallOutcome.COMPLETED: _l("听完提示后结束"),
+    CallOutcome.BLOCKED: _l("号码已拉黑，提示后挂断"),
 }
 VOICEMAIL_STATES = {
     VoicemailState.RECEIVED: _l("等待取回录音"),

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from ivr.alerts.opened import mark_opened
-from ivr.calls import click_to_call
+from ivr.calls import block_list, click_to_call
 from ivr.console import bp
 from ivr.console.common import me, scope, ticket_or_404
 from ivr.console.labels import STATUSES
@@ -111,6 +111,7 @@ def _render(
         changed=changed or [],
         low=LOW_CONFIDENCE,
         now=utcnow(),
+        block_warning=block_list.call_back_warning(session, row, utcnow()),
     )
     return page, status
 
@@ -292,6 +293,9 @@ def call(ticket_id: int) -> Response | tuple[str, int]:
     def ring(session, ticket):  # type: ignore[no-untyped-def]
         click_to_call.start(session, config, ticket, me(), http_client)
         flash(_("正在拨打您的电话，接听后将为您接通居民"), "info")
+        warning = block_list.call_back_warning(session, ticket, utcnow())
+        if warning:  # a block never stops a call back: the worker is told, and it rings
+            flash(warning, "error")
 
     if not click_to_call.has_own_phone(me()):  # refused by the service too; this links
         ticket_or_404(ticket_id)

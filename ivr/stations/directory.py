@@ -1,9 +1,10 @@
 """What a call step needs to know about stations, read once per change.
 
 Every incoming call asks which station a dialled number rings, that station's opening
-hours, on-duty phones and live menu; transfers ask the same by station code. Those change
-a few times a day and are read on every step, so each process keeps them here, built
-from the database on first use and dropped as a whole when the ``call_path`` counter
+hours, on-duty phones and live menu, and whether the caller's number is on a block list;
+transfers ask the same by station code. Those change a few times a day and are read on
+every step, so each process keeps them here, built from the database on first use and
+dropped as a whole when the ``call_path`` counter
 (kept by database triggers, see ``models.cache``) moved since. The counter is read at
 the start of each step's transaction, before anything the cache may load, so a cached
 entry is never older than the counter it is filed under.
@@ -19,6 +20,7 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, selectinload
 
+from ivr.calls.block_list import BlockSnapshot
 from ivr.menus.engine import CallContext
 from ivr.menus.hours import HoursInvalid, OpeningHours
 from ivr.menus.versions import menu_ref_for
@@ -114,6 +116,7 @@ class Stations:
         self._by_id: dict[int, StationFacts | None] = {}
         self._by_number: dict[str, int | None] = {}
         self._by_code: dict[str, int | None] = {}
+        self._blocks: BlockSnapshot | None = None
 
     def get(self, session: Session, station_id: int) -> StationFacts | None:
         if station_id in self._by_id:
@@ -142,6 +145,13 @@ class Stations:
         station_id = self._by_code[code]
         return self.get(session, station_id) if station_id is not None else None
 
+    def blocks(self, session: Session) -> BlockSnapshot:
+        """The block lists (``ivr.calls.block_list``), loaded on first use."""
+        blocks = self._blocks
+        if blocks is None:
+            blocks = self._blocks = BlockSnapshot.load(session)
+        return blocks
+
     def fill(self, session: Session) -> list[StationFacts]:
         """Load every station at once (a web worker's start: the first burst of calls then
         finds them all here, instead of each paying for its station's first call)."""
@@ -151,6 +161,7 @@ class Stations:
             )
         ).all()
         live = live_menu_refs(session)
+        self._blocks = BlockSnapshot.load(session)
         filled = []
         for row in rows:
             facts = StationFacts.of(row, live.get(row.id, f"d{row.id}"))

@@ -178,6 +178,10 @@ class Turn:
         """Raise the call's outcome now (it never goes down), in this transaction."""
         self._write(steps.StepWrite(outcome=outcome), "", [])
 
+    def record(self, write: steps.StepWrite, events: list[dict[str, Any]]) -> None:
+        """Log this request's step without answering it from the menu (once per request)."""
+        self._write(write, request_key(), events)
+
     def respond(
         self, step: Step, events: list[dict[str, Any]], outcome: CallOutcome | None = None
     ) -> Response:

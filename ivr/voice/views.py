@@ -20,7 +20,7 @@ from ivr.db import get_session
 from ivr.menus import engine
 from ivr.stations.directory import directory
 from ivr.tickets.cases import open_or_merge_ticket
-from ivr.voice import bp
+from ivr.voice import blocked, bp
 from ivr.voice.spooled import keep_for_later
 from ivr.voice.turn import Turn, form_field, request_key, voice_endpoint, webhook_now, xml
 from models import Call, Caller, CallOutcome, Station, TicketSource, Voicemail
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 @voice_endpoint
 def incoming() -> Response:
     turn = Turn.load()
+    block = blocked.block_for(turn)
+    if block is not None:
+        return blocked.refuse(turn, block)
     arrival = turn.arrival
     detail: dict[str, object] = {
         "from": arrival.from_number,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ivr.cli import cli
 from ivr.stations.users import verify_password
-from models import Alert, Call, Role, Station, Ticket, User, Voicemail
+from models import Alert, BlockedNumber, Call, CallOutcome, Role, Station, Ticket, User, Voicemail
 from models.migrate import head_revision
 
 DEMO = files("ivr") / "demo_data"
@@ -170,20 +170,27 @@ def test_demo_seeds_once(runner, db_session):
     assert "audio: every demo voicemail chosen already has its recording" in second.output
     usernames = set(db_session.scalars(select(User.username)))
     assert {"admin", "nanzhou-worker", "huangshi-worker"} <= usernames
-    # The activity, plus the privacy demo's resident (one call, voicemail and ticket).
+    # The activity, plus the privacy demo's resident (one call, voicemail and ticket) and
+    # the block list's number (two calls, one of them blocked, and a ticket).
     assert "try a resident's request on +8613700000001" in first.output
+    assert "+8613500000666 blocked at haizhu-nanzhou" in first.output
+    assert "+8613500000666 already blocked" in second.output
     calls = db_session.scalar(select(func.count()).select_from(Call))
-    assert calls == int(made.group(1)) + 1
+    assert calls == int(made.group(1)) + 3
+    blocked = db_session.scalars(select(Call).where(Call.outcome == CallOutcome.BLOCKED)).all()
+    assert [c.from_number for c in blocked] == ["+8613500000666"]
+    assert db_session.scalars(select(BlockedNumber.number)).all() == ["+8613500000666"]
     voicemails = db_session.scalar(select(func.count()).select_from(Voicemail))
     assert voicemails == int(made.group(2)) + 1
     # Every demo ticket is a real case: a caller (or a number withheld), a due time, an
     # opening event; the two withheld callers are two cases and no Caller.
     tickets = db_session.scalars(select(Ticket)).all()
     # The referrals' story opens logged cases at 黄石街 when its month has too few; the
-    # alerts demo adds an urgent ticket at 南洲街 (no call: its trail is the point).
+    # alerts demo adds an urgent ticket at 南洲街 (no call: its trail is the point), the
+    # block list's an earlier urgent ticket from the blocked number.
     logged = re.search(r"referrals: .* \((\d+) cases opened for them\)", first.output)
     opened = int(logged.group(1)) if logged else 0
-    assert len(tickets) == int(made.group(3)) + 2 + opened
+    assert len(tickets) == int(made.group(3)) + 3 + opened
     assert all(t.due_at > t.opened_at and t.events for t in tickets)
     withheld = [t for t in tickets if t.caller_id is None]
     assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}
