@@ -8,6 +8,13 @@ from models.base import Base, utcnow
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
+from models.campaign import (
+    Campaign,
+    CampaignAttempt,
+    CampaignEntry,
+    CampaignOutcome,
+    EntryState,
+)
 from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.privacy import RetentionPolicy
@@ -43,7 +50,12 @@ __all__ = [
     "CallOutcome",
     "Caller",
     "CallerVulnerability",
+    "Campaign",
+    "CampaignAttempt",
+    "CampaignEntry",
+    "CampaignOutcome",
     "District",
+    "EntryState",
     "HotlineNumber",
     "MenuStatus",
     "MenuTemplate",
