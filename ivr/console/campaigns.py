@@ -56,11 +56,11 @@ def _template_names() -> dict:
     return {
         "entry_state": lambda s: ENTRY_STATES.get(s, s),
         "call_result": lambda o: CALL_RESULTS.get(o, o),
-        "flag_name": lambda code: _flag_name(code),
+        "flag_name": lambda code: flag_name(code),
     }
 
 
-def _flag_name(code: str) -> str:
+def flag_name(code: str) -> str:
     from ivr.console.labels import VULNERABILITIES
 
     try:
@@ -254,18 +254,22 @@ def campaign_entry_call(entry_id: int) -> Response:
     entry = _entry_or_404(entry_id)
     if entry.assignee_id != me().id:
         abort(404)  # only the worker the resident is assigned to rings them
-    get_session().rollback()  # no transaction stays open across Twilio's REST request
+    worker_id, has_phone = me().id, bool(me().phone)
+    # No transaction stays open across Twilio's REST request: the request's session ends
+    # here and is not touched again until the call is placed (on SQLite a POST's session
+    # would take the write lock the dialling's own short transactions need).
+    get_session().rollback()
     try:
         dialing.start(
             database().sessions,
             current_app.config["IVR"],
             entry_id,
-            me().id,
+            worker_id,
             current_app.extensions.get("ivr.twilio_http_client"),
         )
         flash(_("正在拨打您的电话，接听后将为您接通居民"), "info")
     except CampaignInvalid as exc:
-        flash(own_phone_missing() if not me().phone else str(exc), "error")
+        flash(own_phone_missing() if not has_phone else str(exc), "error")
     return redirect(url_for("console.campaign_entry", entry_id=entry_id))
 
 
