@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
+from ivr.cli.demo_campaign import add_demo_campaign
 from ivr.cli.demo_privacy import add_privacy_demo
 from ivr.db import database, get_session
 from ivr.jobs import enqueue_voicemail
@@ -39,7 +40,8 @@ DEMO_USERS = [
         "stations, publish the default menu for every station that has none, and create demo "
         "users (password from --password), and a month of made-up calls, voicemails and "
         "tickets so the queue and statistics show something (--no-activity to skip); "
-        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere). "
+        "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere); an outreach "
+        "campaign (电访) at 南洲街 for residents living alone, part-way worked. "
         "Safe to repeat."
     )
 )
@@ -117,6 +119,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         )
         click.echo(f"audio: {audio.summary()}")
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
+    session.commit()
+    click.echo(add_demo_campaign(session, utcnow()))
     session.commit()
     names = ", ".join(u[0] for u in DEMO_USERS)
     click.echo(f"demo users (password: {password}): {names}")
