@@ -107,7 +107,7 @@ def make_district(session: Session, people: int) -> tuple[User, list[int]]:
     ids = list(session.scalars(select(Caller.id).order_by(Caller.id)))
     flags = [
         {"caller_id": cid, "flag": FLAGS[i % 2]}
-        for i, (cid, (flagged, _)) in enumerate(zip(ids, plan))
+        for i, (cid, (flagged, _)) in enumerate(zip(ids, plan, strict=True))
         if flagged
     ]
     session.execute(insert(CallerVulnerability), flags)
@@ -121,7 +121,7 @@ def make_district(session: Session, people: int) -> tuple[User, list[int]]:
             "started_at": now - timedelta(days=7),
             "status": "completed",
         }
-        for i, (cid, (_, called)) in enumerate(zip(ids, plan))
+        for i, (cid, (_, called)) in enumerate(zip(ids, plan, strict=True))
         if called
     ]
     if calls:

@@ -60,7 +60,9 @@ def add_demo_campaign(session: Session, now: datetime) -> str:
             .order_by(CampaignEntry.id)
         )
     )
-    for hours_ago, (entry, (outcome, note, tags)) in enumerate(zip(entries, WORKED), start=1):
+    for hours_ago, (entry, (outcome, note, tags)) in enumerate(
+        zip(entries, WORKED, strict=False), start=1
+    ):
         record_outcome(
             session, entry, worker, outcome, now - timedelta(hours=hours_ago), note=note, tags=tags
         )
