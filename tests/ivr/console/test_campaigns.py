@@ -201,3 +201,17 @@ def test_twilio_refusing_the_call_is_a_message_and_recorded(
     [attempt] = the_entry(db_session, "连姐").attempts_made
     assert attempt.dial_status == "rest-error" and "Too Many Requests" in attempt.note
     assert the_entry(db_session, "连姐").attempts == 0
+
+
+def test_the_pages_read_in_english(outreach, login, browser, db_session):
+    worker = outreach["users"]["worker-a"]
+    build(login, name="独居", flag="lone_elderly", worker=str(worker.id))
+    browser.post("/console/language", lang="en", next="/console/campaigns")
+    listing = browser.get("/console/campaigns").get_data(as_text=True)
+    assert "Reached 0 / attempted 0 / total 1" in listing and "New call list" in listing
+    entry = the_entry(db_session, "连姐")
+    browser.client.post("/console/logout")
+    login("worker-a")
+    browser.post("/console/language", lang="en", next="/console/")
+    page = browser.get(f"/console/campaign-entries/{entry.id}").get_data(as_text=True)
+    assert "Call (from the station" in page and "Needs help (opens a ticket)" in page
