@@ -10,6 +10,13 @@ from models.block_list import BlockedNumber
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
 from models.call import Call, CallDirection, CallEvent, CallOutcome
 from models.caller import Caller, CallerVulnerability, Vulnerability
+from models.campaign import (
+    Campaign,
+    CampaignAttempt,
+    CampaignEntry,
+    CampaignOutcome,
+    EntryState,
+)
 from models.job import PeriodicRun
 from models.menu import MenuStatus, MenuTemplate, MenuVersion, MenuVersionImmutable
 from models.outreach import OutboundMessage, OutboundState, SmsOptOut
@@ -52,7 +59,12 @@ __all__ = [
     "CallOutcome",
     "Caller",
     "CallerVulnerability",
+    "Campaign",
+    "CampaignAttempt",
+    "CampaignEntry",
+    "CampaignOutcome",
     "District",
+    "EntryState",
     "HotlineNumber",
     "MenuStatus",
     "MenuTemplate",

@@ -13,6 +13,7 @@ from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_alerts import add_alerts_demo
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_block_list import add_block_list_demo
+from ivr.cli.demo_campaign import add_demo_campaign
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
 from ivr.cli.demo_outreach import add_outreach_demo
@@ -51,7 +52,8 @@ DEMO_USERS = [
         "health check (--no-activity to skip all three), and acknowledgement texts on at "
         "the demo users' stations; "
         "voicemails get Mandarin speech from espeak-ng (--audio-elsewhere); one number on "
-        "南洲街's block list, with a blocked call logged. Safe to repeat."
+        "南洲街's block list, with a blocked call logged; an outreach campaign (电访) at 南洲街 "
+        "for residents living alone, part-way worked. Safe to repeat."
     )
 )
 @click.option(
@@ -137,6 +139,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     click.echo(add_block_list_demo(session, utcnow()))
+    session.commit()
+    click.echo(add_demo_campaign(session, utcnow()))
     session.commit()
     click.echo(
         f"elderly path: {DEMO_RESIDENT} (陈阿婆, flagged lone_elderly) is greeted and put "

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         account,
         audio,
         callers,
+        campaigns,
         error_pages,
         labels,
         live,

@@ -12,6 +12,7 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 
 
 def init_app(app: Flask) -> None:
-    from ivr.stats import dashboard  # noqa: F401 - registers its pages on ``bp``
+    from ivr.stats import campaigns, dashboard  # noqa: F401 - registers its pages on ``bp``
 
+    campaigns.init_app(app)
     app.register_blueprint(bp)

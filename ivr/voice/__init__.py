@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from ivr.stations import directory
     from ivr.voice import (  # noqa: F401 - routes
         bridge,
+        campaign_bridge,
         prompt_files,
         recordings,
         signature,
