@@ -122,6 +122,17 @@ SELECT id, (ARRAY['家里没有米了，想请社工帮忙买点米和油', '我
   '同德围', '凤阳路', '昌岗路'])[1 + (id / 12) % 5] || (id % 997) || '号', '', '[]', .8, 'zh',
   false, 'bench', 30, 3, created_at FROM voicemails;
 
+-- Each referred ticket's referral: resolved with the ticket, else accepted, but one in ten
+-- still waiting for the receiver (the "incoming" view).
+INSERT INTO referrals (ticket_id, from_station_id, to_station_id, state, reason, sent_at,
+  accept_due_at, answered_at, decline_reason, resolved_at, outcome_problems, outcome_note,
+  notice_unread)
+SELECT id, referred_from_station_id, station_id, CASE WHEN status = 'resolved' THEN 'resolved'
+  WHEN id % 10 = 0 THEN 'pending' ELSE 'accepted' END, '', opened_at,
+  opened_at + interval '1 day', CASE WHEN status <> 'resolved' AND id % 10 = 0 THEN NULL
+  ELSE opened_at + interval '1 hour' END, '', resolved_at, 0, '', status = 'resolved'
+FROM tickets WHERE referred_from_station_id IS NOT NULL AND station_id IS NOT NULL;
+
 INSERT INTO tags (id, code, name_zh, name_en, kind) VALUES (1, 'food', '食物', 'Food', 'need'),
   (2, 'medicine', '药品', 'Medicine', 'need'), (3, 'medical', '就医', 'Medical', 'need'),
   (4, 'emotional', '情绪', 'Emotional', 'need'), (5, 'policy', '政策', 'Policy', 'need'),
@@ -153,6 +164,7 @@ CONSOLE = [  # scenario, user, query string of GET /console/
     ("console worker ?tag=food", "worker", "?tag=food"),
     ("console worker ?status=all", "worker", "?status=all"),  # ~as many rows at both sizes
     ("console worker referred out", "worker", "?view=referred_out"),
+    ("console worker incoming", "worker", "?view=incoming"),
     ("console worker ?q=0042 phone", "worker", "?q=0042"),  # any part of a number
     ("console worker ?q=降压药", "worker", "?q=降压药"),  # words said, 1 in 12 transcripts
     ("console worker ?q=米 (1 char)", "worker", "?q=米"),  # too short for a trigram
