@@ -78,7 +78,9 @@ def start(
 ) -> str:
     """Ring the worker for ``entry_id``; returns the call's sid. Commits its own work."""
     with sessions() as session:
-        entry = session.get(CampaignEntry, entry_id)
+        # The entry's row locked (PostgreSQL; SQLite has one writer): two clicks at the same
+        # instant claim one after the other, and the second sees the first ringing.
+        entry = session.get(CampaignEntry, entry_id, with_for_update=True)
         worker = session.get(User, worker_id)
         if entry is None or worker is None:
             raise CampaignInvalid(_l("找不到这位居民"))
