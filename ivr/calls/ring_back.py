@@ -23,11 +23,33 @@ from ivr.config import Config
 from models import CallbackRequest, CallbackState, Station, utcnow
 
 RING_TIMEOUT = 30  # seconds the resident's phone rings
+UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 
 
 def entry_url(config: Config, request_id: int) -> str:
     """Where the outbound call's TwiML comes from: the menu, at the node asked for."""
     return f"{config.public_url}/twilio/ring-back?{urlencode({'c': request_id})}"
+
+
+def status_url(config: Config, request_id: int) -> str:
+    return f"{config.public_url}/twilio/ring-back-status?{urlencode({'c': request_id})}"
+
+
+def unanswered(session: Session, request_id: int, status: str, now: datetime) -> bool:
+    """The resident did not take the call back (``status``): a call-back ticket, once."""
+    request = session.get(CallbackRequest, request_id)
+    if request is None or status not in UNANSWERED or request.ticket_id is not None:
+        return False
+    ticket = callback_ticket(
+        session,
+        request.station_id,
+        request.caller_number,
+        now,
+        call_sid=request.call_sid,
+        ring_back_status=status,
+    )
+    request.ticket_id, request.last_error = ticket.id, f"call back {status}"
+    return True
 
 
 def claim(session: Session, request_id: int, now: datetime) -> bool:
@@ -73,7 +95,7 @@ def ring_back(
             from_=from_,
             url=entry_url(config, request_id),
             method="POST",
-            status_callback=f"{config.public_url}/twilio/status",
+            status_callback=status_url(config, request_id),
             status_callback_method="POST",
             timeout=RING_TIMEOUT,
         )

@@ -8,16 +8,31 @@ names the station, whose live menu is played. The call is logged like an incomin
 
 from __future__ import annotations
 
-from flask import Response, request
-from sqlalchemy import update
+import logging
 
+from flask import Response, request
+from sqlalchemy import select, update
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls.ring_back import unanswered
 from ivr.db import get_session
 from ivr.menus import engine
 from ivr.menus.engine import MenuPositionInvalid
 from ivr.stations.directory import directory
 from ivr.voice import bp
-from ivr.voice.turn import Turn, WebhookInvalid, url_number, voice_endpoint
+from ivr.voice.turn import (
+    Turn,
+    WebhookInvalid,
+    form_field,
+    url_number,
+    voice_endpoint,
+    webhook_now,
+    xml,
+)
+from ivr.voice.views import apply_status
 from models import Call, CallbackRequest, CallDirection
+
+log = logging.getLogger(__name__)
 
 
 @bp.post("/ring-back")
@@ -40,3 +55,26 @@ def ring_back() -> Response:
         step = engine.start(turn.menu, turn.context)
     event = {"kind": "ring_back", "detail": {"request": callback.id}}
     return turn.respond(step, [event])
+
+
+@bp.post("/ring-back-status")
+def ring_back_status() -> Response:
+    """The call back's status: logged like any call's once answered; busy, unanswered or
+    failed, a call-back ticket is opened so that a worker tries again."""
+    request_id = url_number(request.args.get("c", ""), max_digits=12)
+    status = form_field("CallStatus", 20)
+    try:
+        session = get_session()
+        if request_id is not None and unanswered(session, request_id, status, webhook_now()):
+            session.commit()
+        elif _known(form_field("CallSid")):
+            apply_status()
+    except Exception:
+        log.exception("call back %s: status %s not recorded", request_id, status)
+        return Response("status callback failed\n", status=500, mimetype="text/plain")
+    return xml(str(VoiceResponse()))
+
+
+def _known(call_sid: str) -> bool:
+    """Only a call back that was answered (its leg logged) has a call to update."""
+    return get_session().scalar(select(Call.id).where(Call.call_sid == call_sid)) is not None

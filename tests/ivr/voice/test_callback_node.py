@@ -112,8 +112,11 @@ def test_press_one_hangs_up_at_once_and_the_job_rings_back_once(
     from ivr.jobs import ring_back
 
     assert ring_back(app, request.id) == "placed"
-    Twiml.of(call(sid=SID, headers={"I-Twilio-Idempotency-Token": "again"}))
-    assert len(fake_api.seen("Calls")) == 1
+    first = Twiml.of(call(sid="CA" + "9" * 32))
+    again = Twiml.of(call(first.action("Gather"), sid=SID, Digits="1"))
+    assert again.verbs == ["Say", "Hangup"]  # Twilio retried the key press: no new request
+    assert run_jobs(app, only="ivr.ring_back") == ["placed"]
+    assert len(_requests(db_session)) == 1 and len(fake_api.seen("Calls")) == 1
 
 
 def test_the_call_back_enters_the_menu_at_the_node_it_names(app, menu, call, fake_api, db_session):
@@ -247,3 +250,33 @@ nodes:
         parse_menu(text)
     assert message in str(raised.value)
     assert parse_menu(text.replace("nowhere", "main").replace("11", "10")).menu
+
+
+def test_an_unanswered_call_back_opens_a_ticket_once(app, menu, call, fake_api, db_session):
+    _press_one(call)
+    run_jobs(app, only="ivr.ring_back")
+    [placed] = fake_api.sent("Calls")
+    out_sid = fake_api.seen("Calls")[0].sid
+    status_url = placed["StatusCallback"]
+    assert status_url.startswith(f"{PUBLIC_URL}/twilio/ring-back-status?c=")
+    for _ in range(2):  # Twilio retries a callback
+        response = call(status_url, sid=out_sid, From=HOTLINE, To=RESIDENT, CallStatus="no-answer")
+        assert response.status_code == 200
+    [request] = _requests(db_session)
+    [ticket] = db_session.scalars(select(Ticket)).all()
+    assert request.ticket_id == ticket.id and request.last_error == "call back no-answer"
+    assert ticket.source is TicketSource.CALLBACK
+
+
+def test_an_answered_call_back_is_logged_with_its_duration(app, menu, call, fake_api, db_session):
+    _press_one(call)
+    run_jobs(app, only="ivr.ring_back")
+    [placed] = fake_api.sent("Calls")
+    out_sid = fake_api.seen("Calls")[0].sid
+    outbound = {"sid": out_sid, "From": HOTLINE, "To": RESIDENT}
+    Twiml.of(call(placed["Url"], **outbound))
+    call(placed["StatusCallback"], CallStatus="completed", CallDuration="95", **outbound)
+    fresh(db_session)
+    leg = db_session.scalars(select(Call).where(Call.call_sid == out_sid)).one()
+    assert leg.duration_seconds == 95 and leg.status == "completed"
+    assert db_session.scalars(select(Ticket)).all() == []
