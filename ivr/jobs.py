@@ -1,7 +1,7 @@
 """Background jobs: the Huey queue (a SQLite file by default, Redis at scale) and its
 tasks — processing voicemails, the sweep that recovers lost ones, texts to residents
-(and the pass that sends those whose time came), urgent alerts and their
-escalation, the statistics rollup and the daily retention run.
+(and the pass that sends those whose time came), call-backs asked for in the menu,
+urgent alerts and their escalation, the statistics rollup and the daily retention run.
 
 Each job is a plain function below, marked ``@job`` or ``@periodic``; :func:`register`
 binds them to the app's Huey instance.
@@ -103,6 +103,20 @@ def send_due_messages(app: Flask) -> int:
         )
 
 
+@job("ivr.ring_back")
+def ring_back(app: Flask, request_id: int) -> str:
+    """Ring a resident back who asked to be, from the hotline (``ivr.calls.ring_back``)."""
+    from ivr.calls.ring_back import ring_back as ring
+
+    with app.app_context():
+        return ring(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            request_id,
+        )
+
+
 @job("ivr.raise_alerts")
 def raise_alerts(app: Flask, ticket_id: int | None = None, voicemail_id: int | None = None) -> Any:
     """Alert the on-duty phone about a ticket that turned urgent (``ivr.alerts``)."""
@@ -174,6 +188,7 @@ class Tasks:
 
     process_voicemail: Any
     send_message: Any
+    ring_back: Any
     raise_alerts: Any
     escalate_alerts: Any
     sweep_voicemails: Any
@@ -276,6 +291,15 @@ def enqueue_message(app: Flask, message_id: int) -> None:
         tasks(app).send_message(message_id)
     except Exception:
         log.exception("could not enqueue message %s; the periodic pass will send it", message_id)
+
+
+def enqueue_ring_back(app: Flask, request_id: int) -> None:
+    """Queue a call back after the step's commit; a failure to is logged on the row's
+    behalf (it stays pending: ``ivr.calls.ring_back`` can be run for it again)."""
+    try:
+        tasks(app).ring_back(request_id)
+    except Exception:
+        log.exception("could not enqueue the call back %s", request_id)
 
 
 def enqueue_alerts(app: Flask, **ticket_or_voicemail: int) -> None:

@@ -9,6 +9,7 @@ from models.base import Base, utcnow
 from models.block_list import BlockedNumber
 from models.cache import CALL_PATH, UNASSIGNED_QUEUE, CacheGeneration, QueueVersion
 from models.call import Call, CallDirection, CallEvent, CallOutcome
+from models.callback import CallbackRequest, CallbackState
 from models.caller import Caller, CallerVulnerability, Vulnerability
 from models.campaign import (
     Campaign,
@@ -55,6 +56,8 @@ __all__ = [
     "CacheGeneration",
     "Call",
     "CallDirection",
+    "CallbackRequest",
+    "CallbackState",
     "CallEvent",
     "CallOutcome",
     "Caller",

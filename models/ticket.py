@@ -37,6 +37,7 @@ class TicketSource(enum.Enum):
     VOICEMAIL = "voicemail"
     ABANDONED = "abandoned"  # chose a need, hung up before the beep
     MANUAL = "manual"
+    CALLBACK = "callback"  # pressed the call-back key: the line was closed, or Twilio failed
 
 
 class ResolutionCategory(enum.Enum):

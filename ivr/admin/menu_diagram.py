@@ -39,6 +39,7 @@ def labels() -> Labels:
             "forward": _("转接值班电话"),
             "transfer": _("转到其他站"),
             "hours": _("按开放时间分流"),
+            "callback": _("挂机回拨"),
             "hangup": _("挂断"),
             "": _("未指定类型"),
         },

@@ -13,6 +13,7 @@ from ivr.cli.demo_activity import add_demo_activity
 from ivr.cli.demo_alerts import add_alerts_demo
 from ivr.cli.demo_audio import RECENT_ELSEWHERE, add_demo_audio
 from ivr.cli.demo_block_list import add_block_list_demo
+from ivr.cli.demo_callback import add_callback_demo
 from ivr.cli.demo_campaign import add_demo_campaign
 from ivr.cli.demo_corrections import add_demo_corrections
 from ivr.cli.demo_menus import add_stale_notice
@@ -139,6 +140,8 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
         session.commit()
     click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
     click.echo(add_block_list_demo(session, utcnow()))
+    session.commit()
+    click.echo(add_callback_demo(session, utcnow()))
     session.commit()
     click.echo(add_demo_campaign(session, utcnow()))
     session.commit()

@@ -26,7 +26,7 @@ WARNING_STYLE = {
     "unreachable": ("#CC79A7", "4 4"),
     "missing_translation": ("#0072B2", ""),
 }
-EXIT_ICONS = {"voicemail": "✉", "forward": "☎", "transfer": "⇢", "hangup": "✕"}
+EXIT_ICONS = {"voicemail": "✉", "forward": "☎", "transfer": "⇢", "callback": "↺", "hangup": "✕"}
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 250, 90, 150, 36
 LEFT, TOP, BOTTOM = 80, 44, 60
@@ -49,6 +49,7 @@ def _english_kinds() -> dict[str, str]:
         "forward": "forward",
         "transfer": "transfer",
         "hours": "hours",
+        "callback": "call back",
         "hangup": "hang up",
         "": "no kind",
     }

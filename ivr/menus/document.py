@@ -132,6 +132,17 @@ class HoursNode(Node):
 
 
 @dataclass(frozen=True)
+class CallbackNode(Node):
+    """ "Press 1 and hang up; we will call you back": the prompt, then the call ends and the
+    hotline rings the caller back into ``next`` (a call-back ticket when the line is
+    closed), at most ``limit`` times an hour per number."""
+
+    kind: Literal["callback"] = "callback"
+    next: str = ""
+    limit: int = 3
+
+
+@dataclass(frozen=True)
 class HangupNode(Node):
     kind: Literal["hangup"] = "hangup"
 
@@ -144,6 +155,7 @@ AnyNode = (
     | ForwardNode
     | TransferNode
     | HoursNode
+    | CallbackNode
     | HangupNode
 )
 NODE_KINDS: dict[str, type[Node]] = {
@@ -154,10 +166,11 @@ NODE_KINDS: dict[str, type[Node]] = {
     "forward": ForwardNode,
     "transfer": TransferNode,
     "hours": HoursNode,
+    "callback": CallbackNode,
     "hangup": HangupNode,
 }
 # Nodes where a call leaves the menu: it ends, or is handed to people or another menu.
-EXIT_KINDS = frozenset({"voicemail", "forward", "transfer", "hangup"})
+EXIT_KINDS = frozenset({"voicemail", "forward", "transfer", "callback", "hangup"})
 # Nodes that move on without the caller pressing anything.
 AUTOMATIC_KINDS = frozenset({"message", "hours"})
 
@@ -216,4 +229,6 @@ def successors(node: AnyNode) -> list[tuple[str, str]]:
         return [("no answer", node.no_answer)]
     if isinstance(node, HoursNode):
         return [("open", node.open), ("closed", node.closed)]
+    if isinstance(node, CallbackNode):
+        return [("call back", node.next)]
     return []

@@ -18,6 +18,7 @@ from ivr.menus.document import (
     PERSON_KEY,
     REPEAT_KEY,
     AnyNode,
+    CallbackNode,
     ForwardNode,
     HangupNode,
     HoursNode,
@@ -126,7 +127,19 @@ class Hangup:
     pass
 
 
-Action = Gather | Record | Dial | Transfer | Hangup
+@dataclass(frozen=True)
+class CallBack:
+    """End the call at once and ring the caller back into ``enter`` (the call's language
+    kept); ``line_open`` False: the station is closed, a call-back ticket instead. Whether
+    the number may be rung (withheld, over ``limit`` an hour) is the call log's business."""
+
+    position: Position  # the call-back node itself
+    enter: str
+    limit: int
+    line_open: bool
+
+
+Action = Gather | Record | Dial | Transfer | CallBack | Hangup
 
 
 @dataclass(frozen=True)
@@ -261,6 +274,10 @@ def _enter(walk: _Walk, node_id: str, need: str | None = None) -> Step:
         elif isinstance(node, TransferNode):
             walk.speech.extend(walk.say(node.prompt, node))
             return walk.step(Transfer(node.station), need)
+        elif isinstance(node, CallbackNode):
+            walk.speech.extend(walk.say(node.prompt, node))
+            line_open = walk.context.hours.is_open(walk.context.now)
+            return walk.step(CallBack(here, node.next, node.limit, line_open), need)
         elif isinstance(node, HangupNode):
             walk.speech.extend(walk.say(node.prompt, node))
             return walk.step(Hangup(), need)

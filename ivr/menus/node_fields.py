@@ -200,6 +200,12 @@ KIND_FIELDS: dict[str, dict[str, Field]] = {
         "speech_rate": RATE,
     },
     "hours": {"open": REF, "closed": REF},
+    "callback": {
+        "prompt": PROMPT,
+        "next": REF,
+        "limit": Field(int_between(1, 10)),  # call-backs per number per hour
+        "speech_rate": RATE,
+    },
     "hangup": {"prompt": OPTIONAL_PROMPT, "speech_rate": RATE},
 }
 assert KIND_FIELDS.keys() == NODE_KINDS.keys()

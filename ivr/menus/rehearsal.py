@@ -253,6 +253,9 @@ def _after(
         position: Position | None = action.position
         if isinstance(action, engine.Record):
             tags = voicemail_tags(action.tags, need)
+    elif isinstance(action, engine.CallBack):
+        position = None
+        entries.append(_callback(action, hotline, [*state.transcript, *entries]))
     else:
         position = None
         entries.append(_outcome(did[-1] if did else {}))
@@ -269,6 +272,21 @@ def _outcome(last: dict[str, Any]) -> dict[str, Any]:
     if last.get("type") == "answered":
         return {"type": "outcome", "kind": "forwarded", "numbers": last.get("numbers", [])}
     return {"type": "outcome", "kind": "hung_up"}
+
+
+def _callback(
+    action: engine.CallBack, hotline: str, so_far: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the webhook would do: ring the caller back into ``action.enter`` from the
+    hotline in about a minute (the number tested with, if any), or open a ticket."""
+    number = next((e["number"] for e in so_far if e.get("type") == "caller"), "")
+    return {
+        "type": "outcome",
+        "kind": "callback" if action.line_open else "callback_ticket",
+        "number": number,
+        "hotline": hotline,
+        "node": action.enter,
+    }
 
 
 def _pick(entry: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -333,7 +333,9 @@
     if (kind === "menu") card.appendChild(optionsGroup(node));
     if (kind === "language") card.appendChild(choicesGroup(node));
     var row = el("div", { class: "field-row" });
-    if ("next" in fields) row.appendChild(field(L.next, "next", refInput(node, "next")));
+    var nextLabel = kind === "callback" ? L.callbackNext : L.next;
+    if ("next" in fields) row.appendChild(field(nextLabel, "next", refInput(node, "next")));
+    if ("limit" in fields) row.appendChild(field(L.callbackLimit, "limit", numberInput(node, "limit")));
     if ("fallback" in fields) row.appendChild(field(L.fallback, "fallback", refInput(node, "fallback")));
     if ("repeat" in fields) row.appendChild(field(L.repeat, "repeat", numberInput(node, "repeat")));
     if ("timeout" in fields) row.appendChild(field(L.timeout, "timeout", numberInput(node, "timeout")));

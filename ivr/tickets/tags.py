@@ -28,6 +28,7 @@ CATALOGUE: dict[str, tuple[str, str, TagKind]] = {
     "policy": ("防疫政策", "Quarantine and policy", TagKind.NEED),
     "urgent": ("紧急", "Urgent", TagKind.URGENCY),
     "abandoned": ("未留言挂断", "Hung up before leaving a message", TagKind.CUSTOM),
+    "callback": ("要求回拨", "Asked to be called back", TagKind.CUSTOM),
     "dibao": ("低保", "Minimum living allowance", TagKind.VULNERABILITY),
     "dishou": ("低收", "Low income", TagKind.VULNERABILITY),
     "tekun": ("特困", "Extreme hardship", TagKind.VULNERABILITY),

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         campaign_bridge,
         prompt_files,
         recordings,
+        ring_back,
         signature,
         sms,
         spooled,

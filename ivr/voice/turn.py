@@ -19,12 +19,14 @@ from ivr.calls import log as calls
 from ivr.calls import steps
 from ivr.calls.steps import CallRow
 from ivr.db import get_session
+from ivr.jobs import enqueue_ring_back
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import Menu
 from ivr.menus.engine import Position, Step
 from ivr.menus.transfers import follow_transfers
 from ivr.stations.directory import StationFacts, Stations, directory
+from ivr.voice import callback_step
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render_step
 from models import CallOutcome, utcnow
 
@@ -113,17 +115,19 @@ class Turn:
     caller: steps.CallerRow | None = None  # read by an incoming call, before its first step
 
     @classmethod
-    def load(cls, menu_ref: str | None = None) -> Turn:
+    def load(cls, menu_ref: str | None = None, outbound: bool = False) -> Turn:
         """The footing for this request; ``menu_ref`` None: the station's live menu, for
-        the number dialled (an incoming call)."""
+        the number dialled (an incoming call). ``outbound``: the hotline rang the resident
+        (a call back), so Twilio's From is the hotline and To the resident."""
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
         session = get_session()
         stations = directory().stations(session.connection())
-        arrival = steps.Arrival(
-            call_sid, form_field("From", 32), form_field("To", 32), webhook_now()
-        )
+        resident, hotline = form_field("From", 32), form_field("To", 32)
+        if outbound:
+            resident, hotline = hotline, resident
+        arrival = steps.Arrival(call_sid, resident, hotline, webhook_now())
         incoming = menu_ref is None
         if menu_ref is None:
             home = stations.for_number(session, arrival.to_number)
@@ -191,6 +195,18 @@ class Turn:
         action and any transfer may raise it further.
         """
         step = self._follow_transfers(step, events)
+        render_ref, ring = self.menu_ref, None
+        if isinstance(step.action, engine.CallBack):
+            answered = callback_step.answer(
+                self.session,
+                self.station.id if self.station is not None else None,
+                self.arrival,
+                self.menu,
+                self.menu_ref,
+                step,
+            )
+            step, render_ref, ring = answered.step, answered.menu_ref, answered.ring
+            events = [*events, answered.event]
         reached = [outcome] if outcome is not None else []
         if self.transferred_to is not None:
             reached.append(CallOutcome.TRANSFERRED)
@@ -210,7 +226,9 @@ class Turn:
         events = events + [{"kind": "node", "node": node} for node in step.visited]
         self._write(write, request_key(), events)
         self.session.commit()
-        return xml(render_step(step, current_app.config["IVR"].public_url, self.menu_ref))
+        if ring is not None:  # rung from a job, now that the request is committed
+            enqueue_ring_back(current_app._get_current_object(), ring)  # type: ignore[attr-defined]
+        return xml(render_step(step, current_app.config["IVR"].public_url, render_ref))
 
     def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
         """The step on the call: an update, or for the call's first request an insert."""

@@ -9,7 +9,18 @@ from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.menus.document import DEFAULT_VOICES
-from ivr.menus.engine import Dial, Gather, Hangup, Play, Position, Record, Say, Speech, Step
+from ivr.menus.engine import (
+    CallBack,
+    Dial,
+    Gather,
+    Hangup,
+    Play,
+    Position,
+    Record,
+    Say,
+    Speech,
+    Step,
+)
 
 
 class VoiceUrls:
@@ -100,7 +111,7 @@ def render(step: Step, urls: VoiceUrls) -> str:
         )
         for number in action.numbers:
             dial.number(number)
-    elif isinstance(action, Hangup):
+    elif isinstance(action, Hangup | CallBack):  # a call-back is rung from a job, later
         response.hangup()
     return str(response)
 

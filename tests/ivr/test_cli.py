@@ -7,7 +7,19 @@ from sqlalchemy import func, select
 
 from ivr.cli import cli
 from ivr.stations.users import verify_password
-from models import Alert, BlockedNumber, Call, CallOutcome, Role, Station, Ticket, User, Voicemail
+from models import (
+    Alert,
+    BlockedNumber,
+    Call,
+    CallbackRequest,
+    CallbackState,
+    CallOutcome,
+    Role,
+    Station,
+    Ticket,
+    User,
+    Voicemail,
+)
 from models.migrate import head_revision
 
 DEMO = files("ivr") / "demo_data"
@@ -175,8 +187,13 @@ def test_demo_seeds_once(runner, db_session):
     assert "try a resident's request on +8613700000001" in first.output
     assert "+8613500000666 blocked at haizhu-nanzhou" in first.output
     assert "+8613500000666 already blocked" in second.output
+    # The call-back key at 南洲街: the call that asked and the hotline's call back.
+    assert "call-back: 南洲街's menu v2 offers key 6" in first.output
+    assert "call-back: 南洲街's menu already offers key 6" in second.output
+    [asked] = db_session.scalars(select(CallbackRequest)).all()
+    assert asked.state is CallbackState.PLACED and asked.sid
     calls = db_session.scalar(select(func.count()).select_from(Call))
-    assert calls == int(made.group(1)) + 3
+    assert calls == int(made.group(1)) + 3 + 2
     blocked = db_session.scalars(select(Call).where(Call.outcome == CallOutcome.BLOCKED)).all()
     assert [c.from_number for c in blocked] == ["+8613500000666"]
     assert db_session.scalars(select(BlockedNumber.number)).all() == ["+8613500000666"]
@@ -190,7 +207,8 @@ def test_demo_seeds_once(runner, db_session):
     # block list's an earlier urgent ticket from the blocked number.
     logged = re.search(r"referrals: .* \((\d+) cases opened for them\)", first.output)
     opened = int(logged.group(1)) if logged else 0
-    assert len(tickets) == int(made.group(3)) + 3 + opened
+    # The campaign demo's resident who needs help is one more.
+    assert len(tickets) == int(made.group(3)) + 3 + opened + 1
     assert all(t.due_at > t.opened_at and t.events for t in tickets)
     withheld = [t for t in tickets if t.caller_id is None]
     assert len(withheld) == 2 and {t.caller_number for t in withheld} == {"+266696687"}

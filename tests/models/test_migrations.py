@@ -85,7 +85,12 @@ def test_the_triggers_survive_every_later_migration(empty_database_url):
     upgrade(engine)
     at_head = _triggers(engine)
     assert at_head >= QUEUE_TRIGGERS
-    call_path = {name for name in at_head if name.endswith("bump_call_path")}
+    # 0017's block list (and its trigger) goes with the downgrade below 0017 itself.
+    call_path = {
+        name
+        for name in at_head
+        if name.endswith("bump_call_path") and not name.startswith("blocked_numbers")
+    }
     assert len(call_path) >= 2
     downgrade(engine, "0009")
     assert not QUEUE_TRIGGERS & _triggers(engine)
