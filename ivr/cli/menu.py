@@ -116,7 +116,10 @@ def show_command(station_code: str, lang: str | None) -> None:
     help=(
         "Play a call against the app in-process, through the real webhooks with real "
         "signatures, and print what the caller hears at each step. Keys are pressed in "
-        "order at each prompt; when they run out, the caller stays silent."
+        "order at each prompt; when they run out, the caller stays silent. The call is "
+        "real to the database: its voicemail, ticket, acknowledgement text, urgent alert or "
+        "call-back is queued like any other, so where Twilio is configured use a --from "
+        "number you own (the station admin's test call writes nothing)."
     )
 )
 @click.option("--to", "to_number", required=True, help="The dialled hotline number (E.164).")
