@@ -124,13 +124,23 @@ def line(twilio, media, station):
     return start
 
 
+VOICEMAIL_JOB = "process_voicemail"
+
+
 def run_jobs(app) -> list:  # type: ignore[no-untyped-def]
-    """Run every queued job in this process, as a consumer worker would."""
+    """Run every queued job in this process, as a consumer worker would; the voicemail
+    jobs' results (a voicemail also queues its urgent-alert check and its text)."""
     huey = app.extensions["ivr.huey"]
     results = []
     while (task := huey.dequeue()) is not None:
-        results.append(huey.execute(task))
+        result = huey.execute(task)
+        if task.name.endswith(VOICEMAIL_JOB):
+            results.append(result)
     return results
+
+
+def voicemail_jobs_queued(app) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for t in app.extensions["ivr.huey"].pending() if t.name.endswith(VOICEMAIL_JOB))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from models import Ticket, TicketEvent, TicketSource, Voicemail, VoicemailState
 from tests.conftest import fresh
 from tests.ivr.voice.helpers import Twiml
+from tests.ivr.voicemails.conftest import voicemail_jobs_queued
 
 
 def _count(session, model) -> int:  # type: ignore[no-untyped-def]
@@ -25,7 +26,7 @@ def test_each_recording_is_one_voicemail_whatever_the_order(app, line, db_sessio
         assert post().status_code == 200
     assert _count(db_session, Voicemail) == 1
     assert _count(db_session, Ticket) == 1
-    assert app.extensions["ivr.huey"].pending_count() == 1
+    assert voicemail_jobs_queued(app) == 1
     assert media.requests == []  # the webhook never downloads
 
     voicemail = db_session.scalars(select(Voicemail)).one()
@@ -63,7 +64,7 @@ def test_a_recording_twilio_reports_absent_still_opens_a_ticket(app, line, db_se
     assert voicemail.state is VoicemailState.NO_AUDIO
     assert "absent" in voicemail.last_error
     assert _count(db_session, Ticket) == 1
-    assert app.extensions["ivr.huey"].pending_count() == 0
+    assert voicemail_jobs_queued(app) == 0
 
 
 def test_a_callback_without_a_recording_sid_records_nothing(line, db_session):

@@ -23,7 +23,7 @@ from models import (
 from tests.conftest import fresh
 from tests.fakes.media_server import Answer
 from tests.fakes.speech import KO_MODEL
-from tests.ivr.voicemails.conftest import run_jobs
+from tests.ivr.voicemails.conftest import run_jobs, voicemail_jobs_queued
 from transcription.audio import to_pcm
 from transcription.engine import recognise
 
@@ -124,7 +124,7 @@ def test_the_redis_queue_carries_the_same_jobs(
         call = line_factory(app)
         sid = "RE" + "d" * 32
         call.recorded(sid, url=call.serve(sid, Answer(200, speech)))
-        assert huey.pending_count() == 1
+        assert voicemail_jobs_queued(app) == 1
         assert run_jobs(app) == ["transcribed"]
         assert _voicemail(db_session).state is VoicemailState.TRANSCRIBED
     finally:
