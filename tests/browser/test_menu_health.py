@@ -30,18 +30,21 @@ def test_a_problem_links_to_the_editor_at_its_node_and_the_page_fits_a_phone(
     page.click("#menu-health-link")
     expect(page.locator("h1")).to_have_text("菜单健康检查")
     cards = page.locator("#health-list .problem")
-    # 凤阳街's forward; 南洲街 has published nothing, and the default template's forward
-    # has nobody to ring there either.
-    expect(cards).to_have_count(3)
+    # 凤阳街's two forwards (main menu, elderly path); 南洲街 has published nothing, and
+    # the default template's forwards have nobody to ring there either.
+    expect(cards).to_have_count(5)
     shots(page, "menu-health")
 
     page.set_viewport_size(PHONE)
     assert page.evaluate(FITS)
-    error = page.locator('.problem[data-check="forward_unstaffed"][data-station="haizhu-fengyang"]')
+    error = page.locator(
+        '.problem[data-check="forward_unstaffed"][data-station="haizhu-fengyang"]'
+        '[data-node="forward_worker"]'
+    )
     box = error.bounding_box()
     assert box is not None and box["width"] <= PHONE["width"]
     page.click('#health-counts a[data-severity="error"]')
-    expect(cards).to_have_count(2)
+    expect(cards).to_have_count(4)
 
     error.locator("a.editor-link").click()
     page.wait_for_url(f"{live_server}/admin/stations/{fengyang.id}/menu#node-forward_worker")

@@ -29,12 +29,18 @@ def test_problems_at_or_above_the_threshold_exit_1_with_links(runner, db_session
     result = runner.invoke("menu", "lint", "--scope", f"district:{district.code}")
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
+    # The default menu's two forwards (its main menu's and the elderly path's), each a
+    # problem line followed by its editor link.
     assert lines[0].startswith("error   staffless ") and "[forward_unstaffed]" in lines[0]
     public = app.config["IVR"].public_url.rstrip("/")
-    assert lines[1].strip() == f"{public}/admin/stations/{staffless.id}/menu#node-forward_worker"
+    editor = f"{public}/admin/stations/{staffless.id}/menu#node-"
+    assert {lines[1].strip(), lines[3].strip()} == {
+        editor + "forward_worker",
+        editor + "elderly_worker",
+    }
     assert "elsewhere" not in result.output  # another district
     assert "no_published_menu" in result.output  # the district's first station: nothing published
-    assert lines[-1].endswith("2 at or above warning")
+    assert lines[-1].endswith("3 at or above warning")
 
 
 def test_a_clean_scope_exits_0_and_a_threshold_above_the_problems_too(runner, db_session):
@@ -52,8 +58,10 @@ def test_json_lists_problems_with_severity_node_and_url(runner, db_session):
     result = runner.invoke("menu", "lint", "--scope", "station:staffless", "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.output)
-    assert data["counts"] == {"error": 1, "warning": 0, "info": 0}
-    (problem,) = data["problems"]
+    assert data["counts"] == {"error": 2, "warning": 0, "info": 0}
+    nodes = {p["node"]: p for p in data["problems"]}
+    assert set(nodes) == {"forward_worker", "elderly_worker"}  # the elderly path's forward too
+    problem = nodes["forward_worker"]
     assert problem["check"] == "forward_unstaffed" and problem["severity"] == "error"
     assert problem["node"] == "forward_worker" and problem["station"] == "staffless"
     assert problem["url"].endswith(f"/admin/stations/{staffless.id}/menu#node-forward_worker")

@@ -58,7 +58,8 @@ def test_the_city_admin_sees_every_station_and_filters_by_district_and_severity(
         ("error", "forward_unstaffed", "haizhu-fengyang"),
         ("warning", "no_published_menu", "baiyun-tongde"),
     }
-    assert re.search(r'data-severity="error"[^>]*>错误 <strong>1</strong>', page)
+    # 凤阳街's two forwards: its main menu's and the elderly path's.
+    assert re.search(r'data-severity="error"[^>]*>错误 <strong>2</strong>', page)
     assert re.search(r'data-severity="warning"[^>]*>警告 <strong>1</strong>', page)
     baiyun = browser.get("/admin/menu-health?district=baiyun").get_data(as_text=True)
     assert _problems(baiyun) == {("warning", "no_published_menu", "baiyun-tongde")}
