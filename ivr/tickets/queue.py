@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tuple_, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ivr.tickets.scope import Scope
@@ -68,19 +68,18 @@ def in_view(scope: Scope, view: str = QUEUE) -> ColumnElement[bool]:
     if view == REFERRED_OUT:
         if scope.is_city:
             return false()  # every station is the city's: nothing leaves its scope
-        return and_(
-            or_(
-                and_(
-                    Ticket.referred_from_station_id.is_not(None),
-                    scope.stations_clause(Ticket.referred_from_station_id),
-                ),
-                # referred on again by the receiver: still the first sender's to follow
-                Ticket.id.in_(
-                    select(Referral.ticket_id).where(
-                        scope.stations_clause(Referral.from_station_id)
-                    )
-                ),
+        # One IN over a UNION, not an OR of the two: the database then starts from the few
+        # referred tickets (two indexes) instead of filtering every active ticket.
+        referred = union(
+            select(Ticket.id).where(
+                Ticket.referred_from_station_id.is_not(None),
+                scope.stations_clause(Ticket.referred_from_station_id),
             ),
+            # referred on again by the receiver: still the first sender's to follow
+            select(Referral.ticket_id).where(scope.stations_clause(Referral.from_station_id)),
+        )
+        return and_(
+            Ticket.id.in_(referred),
             or_(Ticket.station_id.is_(None), ~scope.stations_clause(Ticket.station_id)),
         )
     here = true() if scope.is_city else scope.stations_clause(Ticket.station_id)
