@@ -22,8 +22,10 @@ import models
 from ivr import create_app
 from ivr.cli import cli
 from ivr.db import dispose
+from ivr.twilio_rest import RestHttpClient
 from models.db import deferred, make_engine
 from models.migrate import upgrade
+from tests.fakes.twilio_api import FakeTwilioApi
 
 DATABASES = [
     d.strip() for d in os.environ.get("IVR_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -149,6 +151,15 @@ def make_app(tmp_path: Path, database_url: str) -> Iterator:
 @pytest.fixture
 def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
     return make_app()
+
+
+@pytest.fixture
+def fake_api(app: Flask) -> Iterator[FakeTwilioApi]:
+    """Twilio's REST API on loopback; the app's REST client points at it."""
+    fake = FakeTwilioApi()
+    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
+    yield fake
+    fake.close()
 
 
 @pytest.fixture

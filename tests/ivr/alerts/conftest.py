@@ -4,10 +4,8 @@ import pytest
 
 from ivr.menus.versions import save_version
 from ivr.stations.users import create_user
-from ivr.twilio_rest import RestHttpClient
 from models import OnDutyPhone, Role
 from tests import factories
-from tests.fakes.twilio_api import FakeTwilioApi
 from tests.ivr.console.conftest import Browser
 from tests.ivr.voice.helpers import Twiml
 
@@ -48,14 +46,6 @@ nodes:
     priority: normal
     thanks: {zh: 谢谢。}
 """
-
-
-@pytest.fixture
-def fake_api(app):
-    fake = FakeTwilioApi()
-    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

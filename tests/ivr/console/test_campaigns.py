@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from ivr.stations.users import create_user
-from ivr.twilio_rest import RestHttpClient
 from models import (
     Caller,
     CallerVulnerability,
@@ -20,19 +19,10 @@ from models import (
     Vulnerability,
 )
 from tests.conftest import Twilio, fresh
-from tests.fakes.twilio_api import FakeTwilioApi
 from tests.ivr.console.conftest import PASSWORD
 from tests.ivr.voice.helpers import Twiml
 
 WORKER_PHONE = "+8613711112222"
-
-
-@pytest.fixture
-def fake_api(app):
-    fake = FakeTwilioApi()
-    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

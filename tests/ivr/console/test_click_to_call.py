@@ -7,22 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ivr.twilio_rest import RestHttpClient
 from models import Call, CallDirection, HotlineNumber, Ticket, TicketEventKind
 from tests.conftest import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, Twilio, fresh
-from tests.fakes.twilio_api import FakeTwilioApi
 from tests.ivr.voice.helpers import Twiml
 
 WORKER_PHONE = "+8613711112222"
-
-
-@pytest.fixture
-def fake_api(app):
-    """Twilio's REST API on loopback; the app's REST client points at it."""
-    fake = FakeTwilioApi()
-    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ivr.console.test_click_to_call import WORKER_PHONE, fake_api  # noqa: F401 - fixture
+from tests.ivr.console.test_click_to_call import WORKER_PHONE
 
 PLACEHOLDER = "+266696687"  # Twilio's "ANONYMOUS"
 

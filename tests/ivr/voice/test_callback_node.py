@@ -25,7 +25,6 @@ from models import (
     utcnow,
 )
 from tests.conftest import PUBLIC_URL, fresh
-from tests.fakes.twilio_api import FakeTwilioApi
 from tests.ivr.alerts.conftest import run_jobs
 from tests.ivr.voice.conftest import HOTLINE, RESIDENT
 from tests.ivr.voice.helpers import Twiml
@@ -57,14 +56,6 @@ nodes:
     prompt: {zh: 请留言。, en: Please leave a message.}
     thanks: {zh: 谢谢。, en: Thank you.}
 """
-
-
-@pytest.fixture
-def fake_api(app):
-    fake = FakeTwilioApi()
-    app.extensions["ivr.twilio_http_client"] = RestHttpClient(fake.base_url)
-    yield fake
-    fake.close()
 
 
 @pytest.fixture
