@@ -11,6 +11,7 @@ import vosk
 from sqlalchemy import select
 
 from models import (
+    OnDutyPhone,
     Priority,
     Tag,
     TagRule,
@@ -23,7 +24,7 @@ from models import (
 from tests.conftest import fresh
 from tests.fakes.media_server import Answer
 from tests.fakes.speech import KO_MODEL
-from tests.ivr.voicemails.conftest import run_jobs, voicemail_jobs_queued
+from tests.ivr.voicemails.conftest import HOTLINE, run_jobs, voicemail_jobs_queued
 from transcription.audio import to_pcm
 from transcription.engine import recognise
 
@@ -191,3 +192,32 @@ def test_the_web_process_never_loads_vosk(app, tmp_path):
         timeout=60,
     )
     assert done.stdout.strip() == "clean", done.stderr
+
+
+def test_a_transcript_that_makes_the_ticket_urgent_alerts_the_on_duty_phone(
+    app, line, db_session, station, speech, fake_api
+):
+    """The keyword path of urgent alerts: the voicemail job's transcript raises the ticket
+    to urgent, and the alert check it queues texts the on-duty phone once."""
+    heard = _what_vosk_hears(speech)[0]["word"]
+    urgent = Tag(code="urgent", name_zh="紧急")
+    db_session.add(TagRule(station_id=station.id, tag=urgent, language="ko", keyword=heard))
+    station.on_duty_phones = [OnDutyPhone(number="+8613800000001", name="值班甲", position=0)]
+    db_session.commit()
+    call = line()
+    sid = "RE" + "e" * 32
+    call.recorded(sid, url=call.serve(sid, Answer(200, speech)))
+    # The webhook's own alert check runs first, as a second consumer would while the first
+    # transcribes: the menu's node is not urgent, so nothing is sent.
+    huey = app.extensions["ivr.huey"]
+    queued = [huey.dequeue() for _ in range(huey.pending_count())]
+    for task in sorted(queued, key=lambda t: not t.name.endswith("raise_alerts")):
+        huey.execute(task)
+        if task.name.endswith("raise_alerts"):
+            assert fake_api.sent("Messages") == []
+    run_jobs(app)  # the check the transcript queued
+    [sms] = fake_api.sent("Messages")
+    assert sms["To"] == "+8613800000001" and sms["From"] == HOTLINE
+    assert heard in sms["Body"]  # the transcript's first words
+    run_jobs(app)  # nothing left to run, nothing sent again
+    assert len(fake_api.sent("Messages")) == 1
