@@ -117,6 +117,23 @@ def ring_back(app: Flask, request_id: int) -> str:
         )
 
 
+@periodic("ivr.ring_back_lost", crontab(minute="*"))
+def ring_back_lost(app: Flask) -> int:
+    """Call-back requests whose job was lost (``ivr.calls.ring_back.ring_lost``).
+
+    Every consumer may run it: each request is claimed before it is rung."""
+    from ivr.calls.ring_back import ring_lost
+    from models import utcnow
+
+    with app.app_context():
+        return ring_lost(
+            database(app).sessions,
+            app.config["IVR"],
+            app.extensions.get("ivr.twilio_http_client"),
+            utcnow(),
+        )
+
+
 @job("ivr.raise_alerts")
 def raise_alerts(app: Flask, ticket_id: int | None = None, voicemail_id: int | None = None) -> Any:
     """Alert the on-duty phone about a ticket that turned urgent (``ivr.alerts``)."""
@@ -189,6 +206,7 @@ class Tasks:
     process_voicemail: Any
     send_message: Any
     ring_back: Any
+    ring_back_lost: Any
     raise_alerts: Any
     escalate_alerts: Any
     sweep_voicemails: Any
@@ -295,7 +313,7 @@ def enqueue_message(app: Flask, message_id: int) -> None:
 
 def enqueue_ring_back(app: Flask, request_id: int) -> None:
     """Queue a call back after the step's commit; a failure to is logged on the row's
-    behalf (it stays pending: ``ivr.calls.ring_back`` can be run for it again)."""
+    behalf (it stays pending: the periodic ``ivr.ring_back_lost`` rings it)."""
     try:
         tasks(app).ring_back(request_id)
     except Exception:

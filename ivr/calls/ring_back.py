@@ -9,11 +9,11 @@ recorded on the row and a call-back ticket opened, so the resident is not lost.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -23,6 +23,10 @@ from ivr.config import Config
 from models import CallbackRequest, CallbackState, Station, utcnow
 
 RING_TIMEOUT = 30  # seconds the resident's phone rings
+# A request still pending this long lost its job (the queue was down, or lost it): rung by
+# the periodic pass; one pending longer than LATE is not rung out of the blue but ticketed.
+LOST_AFTER = timedelta(minutes=1)
+LATE = timedelta(hours=1)
 UNANSWERED = frozenset({"busy", "no-answer", "failed", "canceled"})
 
 
@@ -142,3 +146,27 @@ def _finish(session: Session, request_id: int, **values: Any) -> None:
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
+
+
+def ring_lost(
+    sessions: sessionmaker[Session], config: Config, http_client: Any, now: datetime
+) -> int:
+    """Requests whose job never ran: rung now (each is claimed first, so a job that runs
+    after all rings nobody twice), or, an hour late, a call-back ticket instead."""
+    with sessions() as session:
+        rows = session.execute(
+            select(CallbackRequest.id, CallbackRequest.created_at).where(
+                CallbackRequest.state == CallbackState.PENDING,
+                CallbackRequest.created_at < now - LOST_AFTER,
+            )
+        ).all()
+        late = [r.id for r in rows if r.created_at < now - LATE]
+        on_time = [r.id for r in rows if r.created_at >= now - LATE]
+        for request_id in late:
+            if claim(session, request_id, now):
+                session.commit()
+                _failed(sessions, request_id, "not rung back within an hour", None)
+        session.commit()
+    for request_id in on_time:
+        ring_back(sessions, config, http_client, request_id)
+    return len(rows)

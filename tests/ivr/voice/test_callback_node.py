@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
+from ivr.jobs import ring_back_lost
 from ivr.menus.validate import MenuInvalid, parse_menu
 from ivr.menus.versions import save_version
 from ivr.twilio_rest import RestHttpClient
@@ -271,3 +272,33 @@ def test_an_answered_call_back_is_logged_with_its_duration(app, menu, call, fake
     leg = db_session.scalars(select(Call).where(Call.call_sid == out_sid)).one()
     assert leg.duration_seconds == 95 and leg.status == "completed"
     assert db_session.scalars(select(Ticket)).all() == []
+
+
+def test_a_request_whose_job_was_lost_is_rung_by_the_pass_once(
+    app, menu, call, fake_api, db_session
+):
+    _press_one(call)
+    app.extensions["ivr.huey"].flush()  # the queue lost the job
+    db_session.execute(update(CallbackRequest).values(created_at=utcnow() - timedelta(minutes=2)))
+    db_session.commit()
+    assert ring_back_lost(app) == 1
+    assert ring_back_lost(app) == 0  # placed: nothing left for the next pass
+    [sent] = fake_api.sent("Calls")
+    assert sent["To"] == RESIDENT and sent["From"] == HOTLINE
+    [request] = _requests(db_session)
+    assert request.state is CallbackState.PLACED
+
+
+def test_a_request_lost_for_over_an_hour_becomes_a_ticket_not_a_late_call(
+    app, menu, call, fake_api, db_session
+):
+    _press_one(call)
+    app.extensions["ivr.huey"].flush()
+    db_session.execute(update(CallbackRequest).values(created_at=utcnow() - timedelta(hours=2)))
+    db_session.commit()
+    assert ring_back_lost(app) == 1
+    assert fake_api.sent("Calls") == []
+    [request] = _requests(db_session)
+    assert request.state is CallbackState.FAILED
+    ticket = db_session.get(Ticket, request.ticket_id)
+    assert ticket is not None and ticket.source is TicketSource.CALLBACK
