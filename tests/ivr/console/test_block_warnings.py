@@ -7,7 +7,7 @@ from datetime import timedelta
 from ivr.tickets.tags import get_tags
 from models import BlockedNumber, Priority, Ticket, utcnow
 from tests.conftest import fresh
-from tests.ivr.console.test_click_to_call import fake_api, ready  # noqa: F401 - fixtures
+from tests.ivr.console.test_click_to_call import ready  # noqa: F401 - fixture
 
 URGENT_WARNING = "但这张工单含紧急内容：拉黑不影响回电"
 PLAIN_WARNING = "居民打进热线会被挂断，回电不受影响"
