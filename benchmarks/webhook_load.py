@@ -41,7 +41,9 @@ from sqlalchemy.pool import NullPool
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(sys.executable).parent  # the virtualenv's bin/, where `ivr` lives
+if not (BIN / "ivr").exists():
+    BIN = ROOT / ".venv" / "bin"
 PUBLIC_URL = "https://hotline.example.org"  # what Twilio signs; deliberately not local
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT_SID = "AC" + "0" * 32

@@ -13,18 +13,21 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.calls import log as calls
-from ivr.calls import steps
+from ivr.calls import steps, steps_postgres
 from ivr.calls.steps import CallRow
+from ivr.calls.steps_postgres import StationsMoved
 from ivr.db import get_session
 from ivr.jobs import enqueue_ring_back
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import Menu
-from ivr.menus.engine import Position, Step
+from ivr.menus.engine import CallerFacts, Position, Step
 from ivr.menus.transfers import follow_transfers
+from ivr.phone import identifies_caller
 from ivr.stations.directory import StationFacts, Stations, directory
 from ivr.voice import callback_step
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render_step
@@ -59,12 +62,21 @@ def voice_urls(menu_ref: str) -> VoiceUrls:
 
 
 def voice_endpoint(view: Callable[[], Response]) -> Callable[[], Response]:
-    """Turn any failure into spoken TwiML and a log line naming the call."""
+    """Turn any failure into spoken TwiML and a log line naming the call.
+
+    A lean step whose stations changed under it (:class:`StationsMoved`: it wrote
+    nothing) is done once more, checking the station cache first.
+    """
 
     @wraps(view)
     def guarded() -> Response:
         try:
-            return view()
+            try:
+                return view()
+            except StationsMoved:
+                get_session().rollback()  # whatever else the step did goes too
+                g.check_stations_first = True
+                return view()
         except Exception:
             log.exception("webhook %s failed (CallSid %s)", request.path, form_field("CallSid"))
             g.database_failed = True  # or something else did: no spool replay from here
@@ -94,6 +106,15 @@ def request_key() -> str:
     return digest.hexdigest()[:40]
 
 
+@dataclass(frozen=True)
+class LeanStep:
+    """A step written by ``ivr.calls.steps_postgres`` (PostgreSQL), in one statement."""
+
+    checked: bool  # the station cache was checked at the request's start
+    generation: int | None  # the counter value the cache was built under
+    caller: CallerFacts | None  # an incoming call's caller, as read with the counter
+
+
 @dataclass
 class Turn:
     """One webhook request's work: the call, its menu, and where the caller is.
@@ -113,28 +134,38 @@ class Turn:
     station: StationFacts | None
     transferred_to: int | None = None
     caller: steps.CallerRow | None = None  # read by an incoming call, before its first step
+    lean: LeanStep | None = None  # PostgreSQL, a step whose writes all go through _write
 
     @classmethod
-    def load(cls, menu_ref: str | None = None, outbound: bool = False) -> Turn:
+    def load(cls, menu_ref: str | None = None, outbound: bool = False, lean: bool = False) -> Turn:
         """The footing for this request; ``menu_ref`` None: the station's live menu, for
         the number dialled (an incoming call). ``outbound``: the hotline rang the resident
-        (a call back), so Twilio's From is the hotline and To the resident."""
+        (a call back), so Twilio's From is the hotline and To the resident. ``lean``: the
+        view writes only through :meth:`respond` or :meth:`record` (and may be redone,
+        see :func:`voice_endpoint`), so on PostgreSQL its step is written by
+        ``ivr.calls.steps_postgres``."""
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
         session = get_session()
-        stations = directory().stations(session.connection())
         resident, hotline = form_field("From", 32), form_field("To", 32)
         if outbound:
             resident, hotline = hotline, resident
         arrival = steps.Arrival(call_sid, resident, hotline, webhook_now())
         incoming = menu_ref is None
+        connection = session.connection()
+        if lean and connection.dialect.name == "postgresql":
+            stations, lean_step = _lean_footing(connection, arrival, incoming)
+        else:
+            stations, lean_step = directory().stations(connection), None
         if menu_ref is None:
             home = stations.for_number(session, arrival.to_number)
             menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
         station = stations.get(session, station_id) if station_id else None
-        return cls(session, stations, arrival, incoming, menu_ref, menu, station)
+        turn = cls(session, stations, arrival, incoming, menu_ref, menu, station)
+        turn.lean = lean_step
+        return turn
 
     @property
     def now(self) -> datetime:
@@ -146,7 +177,10 @@ class Turn:
 
     def read_caller(self) -> engine.CallerFacts:
         """The resident calling, as the registry knows them: upserted now (the statement
-        the call's insert would run anyway, so a call costs no extra query)."""
+        the call's insert would run anyway, so a call costs no extra query), or on a lean
+        step as read with the station counter (and upserted with the call)."""
+        if self.lean is not None and self.lean.caller is not None:
+            return self.lean.caller
         connection = self.session.connection()
         self.caller = steps.caller_for(connection, self.arrival.from_number, self.now)
         return self.caller.facts
@@ -233,7 +267,10 @@ class Turn:
     def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
         """The step on the call: an update, or for the call's first request an insert."""
         connection, sid, now = self.session.connection(), self.arrival.call_sid, self.now
-        if not self.incoming and steps.record_step(connection, sid, write, key, events, now):
+        if self.lean is not None:
+            if self._write_lean(connection, write, key, events):
+                return
+        elif not self.incoming and steps.record_step(connection, sid, write, key, events, now):
             return
         call_id = steps.open_call(
             connection, self.stations, self.session, self.arrival, write, self.caller
@@ -244,6 +281,31 @@ class Turn:
         # It existed: a retry, a status callback that came first, or a concurrent insert.
         call_id = steps.record_step(connection, sid, write, key, events, now)
         assert call_id is not None, "the call exists: its insert conflicted"
+
+    def _write_lean(
+        self, connection: Connection, write: steps.StepWrite, key: str, events: list[dict[str, Any]]
+    ) -> bool:
+        """The step in one statement (``ivr.calls.steps_postgres``); False: a call that is
+        not there yet, for :meth:`_write` to open (nothing was written)."""
+        lean, arrival = self.lean, self.arrival
+        assert lean is not None
+        if self.incoming:
+            station = self.stations.for_number(self.session, arrival.to_number)
+            number = arrival.from_number if identifies_caller(arrival.from_number) else None
+            station_id = station.id if station is not None else None
+            steps_postgres.open_call(connection, arrival, station_id, number, write, key, events)
+            return True
+        call_id = steps_postgres.record_step(
+            connection,
+            arrival.call_sid,
+            write,
+            key,
+            events,
+            self.now,
+            lean.generation,
+            lean.checked,
+        )
+        return call_id is not None
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
         if not isinstance(step.action, engine.Transfer):
@@ -275,6 +337,23 @@ class Turn:
         self.menu_ref, self.station = last.menu_ref, last.station
         self.menu, _ = load_call_menu(session, last.menu_ref)
         return replace(followed, speech=said + last.step.speech)
+
+
+def _lean_footing(
+    connection: Connection, arrival: steps.Arrival, incoming: bool
+) -> tuple[Stations, LeanStep]:
+    """The station cache for a lean step: checked with the caller's facts for an incoming
+    call (one statement); for a later step used unchecked, the step's write checking it,
+    unless the cache was never checked or this is the step's second try."""
+    if incoming:
+        number = arrival.from_number if identifies_caller(arrival.from_number) else None
+        generation, caller = steps_postgres.read_incoming(connection, number)
+        return directory().at(generation), LeanStep(True, generation, caller)
+    known = None if g.get("check_stations_first") else directory().unchecked()
+    if known is not None:
+        return known, LeanStep(False, known.generation, None)
+    stations = directory().stations(connection)
+    return stations, LeanStep(True, stations.generation, None)
 
 
 def url_number(text: str, max_digits: int = 4) -> int | None:
