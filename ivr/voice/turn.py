@@ -13,11 +13,10 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.calls import log as calls
-from ivr.calls import steps, steps_postgres
+from ivr.calls import steps
 from ivr.calls.steps import CallRow
 from ivr.calls.steps_postgres import StationsMoved
 from ivr.db import get_session
@@ -25,11 +24,11 @@ from ivr.jobs import enqueue_ring_back
 from ivr.menus import engine
 from ivr.menus import versions as menus
 from ivr.menus.document import Menu
-from ivr.menus.engine import CallerFacts, Position, Step
+from ivr.menus.engine import Position, Step
 from ivr.menus.transfers import follow_transfers
-from ivr.phone import identifies_caller
 from ivr.stations.directory import StationFacts, Stations, directory
 from ivr.voice import callback_step
+from ivr.voice.lean_step import LeanStep
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render_step
 from models import CallOutcome, utcnow
 
@@ -106,23 +105,15 @@ def request_key() -> str:
     return digest.hexdigest()[:40]
 
 
-@dataclass(frozen=True)
-class LeanStep:
-    """A step written by ``ivr.calls.steps_postgres`` (PostgreSQL), in one statement."""
-
-    checked: bool  # the station cache was checked at the request's start
-    generation: int | None  # the counter value the cache was built under
-    caller: CallerFacts | None  # an incoming call's caller, as read with the counter
-
-
 @dataclass
 class Turn:
     """One webhook request's work: the call, its menu, and where the caller is.
 
     Stations come from the process's cache (``ivr.stations.directory``), published menus
-    are parsed once per process, and the call is written in two or three plain
-    statements (``ivr.calls.steps``) when the step is answered; it is read only by the
-    webhooks that need more of it than its CallSid (recordings).
+    are parsed once per process, and the call is written when the step is answered: in
+    two or three plain statements (``ivr.calls.steps``), or for the call's own steps on
+    PostgreSQL in one (``ivr.voice.lean_step``); it is read only by the webhooks that
+    need more of it than its CallSid (recordings).
     """
 
     session: Session
@@ -134,7 +125,7 @@ class Turn:
     station: StationFacts | None
     transferred_to: int | None = None
     caller: steps.CallerRow | None = None  # read by an incoming call, before its first step
-    lean: LeanStep | None = None  # PostgreSQL, a step whose writes all go through _write
+    lean: LeanStep | None = None  # PostgreSQL: the step in one statement (``lean_step``)
 
     @classmethod
     def load(cls, menu_ref: str | None = None, outbound: bool = False, lean: bool = False) -> Turn:
@@ -155,7 +146,7 @@ class Turn:
         incoming = menu_ref is None
         connection = session.connection()
         if lean and connection.dialect.name == "postgresql":
-            stations, lean_step = _lean_footing(connection, arrival, incoming)
+            stations, lean_step = LeanStep.footing(connection, arrival, incoming)
         else:
             stations, lean_step = directory().stations(connection), None
         if menu_ref is None:
@@ -163,9 +154,7 @@ class Turn:
             menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
         station = stations.get(session, station_id) if station_id else None
-        turn = cls(session, stations, arrival, incoming, menu_ref, menu, station)
-        turn.lean = lean_step
-        return turn
+        return cls(session, stations, arrival, incoming, menu_ref, menu, station, lean=lean_step)
 
     @property
     def now(self) -> datetime:
@@ -265,10 +254,12 @@ class Turn:
         return xml(render_step(step, current_app.config["IVR"].public_url, render_ref))
 
     def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
-        """The step on the call: an update, or for the call's first request an insert."""
+        """The step on the call: an update, or for the call's first request an insert
+        (or, on a lean step, the one statement that does either)."""
         connection, sid, now = self.session.connection(), self.arrival.call_sid, self.now
         if self.lean is not None:
-            if self._write_lean(connection, write, key, events):
+            args = (self.session, self.stations, self.arrival, self.incoming)
+            if self.lean.write(connection, *args, write, key, events):
                 return
         elif not self.incoming and steps.record_step(connection, sid, write, key, events, now):
             return
@@ -281,31 +272,6 @@ class Turn:
         # It existed: a retry, a status callback that came first, or a concurrent insert.
         call_id = steps.record_step(connection, sid, write, key, events, now)
         assert call_id is not None, "the call exists: its insert conflicted"
-
-    def _write_lean(
-        self, connection: Connection, write: steps.StepWrite, key: str, events: list[dict[str, Any]]
-    ) -> bool:
-        """The step in one statement (``ivr.calls.steps_postgres``); False: a call that is
-        not there yet, for :meth:`_write` to open (nothing was written)."""
-        lean, arrival = self.lean, self.arrival
-        assert lean is not None
-        if self.incoming:
-            station = self.stations.for_number(self.session, arrival.to_number)
-            number = arrival.from_number if identifies_caller(arrival.from_number) else None
-            station_id = station.id if station is not None else None
-            steps_postgres.open_call(connection, arrival, station_id, number, write, key, events)
-            return True
-        call_id = steps_postgres.record_step(
-            connection,
-            arrival.call_sid,
-            write,
-            key,
-            events,
-            self.now,
-            lean.generation,
-            lean.checked,
-        )
-        return call_id is not None
 
     def _follow_transfers(self, step: Step, events: list[dict[str, Any]]) -> Step:
         if not isinstance(step.action, engine.Transfer):
@@ -337,23 +303,6 @@ class Turn:
         self.menu_ref, self.station = last.menu_ref, last.station
         self.menu, _ = load_call_menu(session, last.menu_ref)
         return replace(followed, speech=said + last.step.speech)
-
-
-def _lean_footing(
-    connection: Connection, arrival: steps.Arrival, incoming: bool
-) -> tuple[Stations, LeanStep]:
-    """The station cache for a lean step: checked with the caller's facts for an incoming
-    call (one statement); for a later step used unchecked, the step's write checking it,
-    unless the cache was never checked or this is the step's second try."""
-    if incoming:
-        number = arrival.from_number if identifies_caller(arrival.from_number) else None
-        generation, caller = steps_postgres.read_incoming(connection, number)
-        return directory().at(generation), LeanStep(True, generation, caller)
-    known = None if g.get("check_stations_first") else directory().unchecked()
-    if known is not None:
-        return known, LeanStep(False, known.generation, None)
-    stations = directory().stations(connection)
-    return stations, LeanStep(True, stations.generation, None)
 
 
 def url_number(text: str, max_digits: int = 4) -> int | None:

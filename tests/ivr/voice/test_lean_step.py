@@ -293,18 +293,18 @@ class RoundTrips:
         for trace in self.files:
             trace.close()
 
-    def waits(self) -> list[str]:
-        """The messages the client waited on (``Sync`` or ``Query``), in order."""
+    def sent(self) -> list[str]:
+        """The messages the client sent, in order (``Parse``, ``Bind``, ``Sync`` …)."""
         lines = (
             line.split("\t")
             for trace in self.files
             for line in open(trace.name).read().splitlines()  # noqa: SIM115
         )
-        return [
-            f[3].strip()
-            for f in lines
-            if len(f) > 3 and f[1] == "F" and f[3].strip() in ("Sync", "Query")
-        ]
+        return [f[3].strip() for f in lines if len(f) > 3 and f[1] == "F"]
+
+    def waits(self) -> list[str]:
+        """The messages the client waited on (``Sync`` or ``Query``), in order."""
+        return [message for message in self.sent() if message in ("Sync", "Query")]
 
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -314,12 +314,14 @@ POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 def test_on_postgresql_a_key_press_is_one_round_trip(app, station, call, tmp_path):
     trips = RoundTrips(app, tmp_path)
     first = Twiml.of(call())
-    Twiml.of(call(first.action("Gather"), Digits="1"))  # connected and cached by now
+    for _ in range(6):  # connected, cached, and the statement prepared (at its 6th run)
+        Twiml.of(call(first.action("Gather"), Digits="1"))
     with trips:
         Twiml.of(call(first.action("Gather"), Digits="2"))
     # The call's state, its events and the counter's check in one statement, committed
-    # as it runs: no BEGIN, no COMMIT.
-    assert trips.waits() == ["Sync"]
+    # as it runs: no BEGIN, no COMMIT; prepared (bound and run, not parsed again).
+    assert trips.waits() == ["Sync"], trips.sent()
+    assert "Parse" not in trips.sent(), trips.sent()
 
 
 @POSTGRESQL
