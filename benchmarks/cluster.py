@@ -69,6 +69,7 @@ class Cluster:
     folder: Path = Path("/tmp/ivr-cluster")
     env: dict[str, str] = field(default_factory=dict)
     python: str = sys.executable
+    web_workers: int = 2  # gunicorn workers per web host
     started: float = 0.0  # when `up` began (epoch seconds)
 
     def address(self, host: str) -> str:
@@ -97,6 +98,7 @@ class Cluster:
             "IVR_CLUSTER_NET": self.net,
             "IVR_CLUSTER_DIR": str(self.folder),
             "IVR_PYTHON": self.python,
+            "IVR_CLUSTER_WEB_WORKERS": str(self.web_workers),
         }
         done = subprocess.run(
             ["bash", str(SCRIPT), *args],
