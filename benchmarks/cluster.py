@@ -90,6 +90,14 @@ class Cluster:
     def web_url(self, host: str) -> str:
         return f"http://{self.address(host)}:{WEB_PORT}"
 
+    def exists(self) -> bool:
+        """Whether a cluster of this name is up (its namespaces are there)."""
+        return any(
+            Path(f"/run/netns/{self.namespace(host)}").exists()
+            for host in HOST_NUMBERS
+            if host != "root"
+        )
+
     def run(self, *args: str, timeout: float = 300) -> str:
         """``scripts/cluster.sh ARGS``; its output, or ClusterError when it fails."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
@@ -334,7 +342,19 @@ def owner_host(owner: str | None) -> str:
     return (owner or "").split(":", 1)[0]
 
 
-def quietly_down(cluster: Cluster) -> None:
-    """Tear down, whatever state it is in (the end of a test or a run)."""
-    with suppress(Exception):
-        cluster.down()
+@contextmanager
+def cluster_up(cluster: Cluster, *options: str) -> Iterator[Cluster]:
+    """``up`` now, ``down`` at the end, whatever happens in between. Refuses a name that
+    is already up: that cluster is someone else's, and left alone."""
+    if cluster.exists():
+        raise ClusterError(
+            f"a cluster named {cluster.name} is up; if it is a leftover, remove it with "
+            f"IVR_CLUSTER_NAME={cluster.name} IVR_CLUSTER_NET={cluster.net} "
+            f"IVR_CLUSTER_DIR={cluster.folder} scripts/cluster.sh down"
+        )
+    try:
+        cluster.up(*options)
+        yield cluster
+    finally:
+        with suppress(Exception):
+            cluster.down()

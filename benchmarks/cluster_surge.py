@@ -52,8 +52,8 @@ from benchmarks.cluster import (
     Cluster,
     PeriodicRuns,
     answering_inside,
+    cluster_up,
     periodic_runs,
-    quietly_down,
     unavailable,
 )
 from benchmarks.surge import (
@@ -206,7 +206,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--name", default="ivrb", help="IVR_CLUSTER_NAME")
     parser.add_argument("--net", default="10.231.8", help="IVR_CLUSTER_NET")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/ivr-cluster-bench"))
-    parser.add_argument("--keep", action="store_true", help="leave the cluster up afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the cluster up until Enter is pressed"
+    )
     parser.add_argument("--log-dir", type=Path, help="copy every host's logs here at the end")
     args = parser.parse_args()
     if args.small:
@@ -253,26 +255,22 @@ def main() -> None:
             "IVR_STORAGE_BACKEND": "database",
         },
     )
-    quietly_down(cluster)
+    print(f"cluster {args.name} on {args.net}.0/24 in {args.dir}: up", flush=True)
+    started = time.monotonic()
     try:
-        print(f"cluster {args.name} on {args.net}.0/24 in {args.dir}: up", flush=True)
-        started = time.monotonic()
-        cluster.up("--demo-args", "--no-activity")
-        print(f"  up in {time.monotonic() - started:.0f} s", flush=True)
-        with answering_inside(media.httpd, cluster):
-            run(args, cluster, media, speeches, window)
+        with cluster_up(cluster, "--demo-args", "--no-activity"):
+            print(f"  up in {time.monotonic() - started:.0f} s", flush=True)
+            with answering_inside(media.httpd, cluster):
+                ok = run(args, cluster, media, speeches, window)
+            if args.keep:
+                input("the cluster is up (scripts/cluster.sh status); Enter takes it down: ")
     finally:
         media.close()
-        if args.keep:
-            print(
-                f"left up: IVR_CLUSTER_NAME={args.name} IVR_CLUSTER_NET={args.net} "
-                f"IVR_CLUSTER_DIR={args.dir} scripts/cluster.sh status | down"
-            )
-        else:
-            quietly_down(cluster)
+    sys.exit(0 if ok else 1)
 
 
-def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> None:  # type: ignore[no-untyped-def]
+def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> bool:  # type: ignore[no-untyped-def]
+    """One run on a cluster that is up; True when every correctness target is met."""
     url = cluster.database_url
     rng = random.Random(args.seed if args.seed is not None else f"cluster-{args.residents}")
     residents = make_residents(
@@ -328,8 +326,7 @@ def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> No
         args.log_dir.mkdir(parents=True, exist_ok=True)
         for name, log in cluster.logs().items():
             (args.log_dir / name.replace("/", "-")).write_text(log)
-    ok = report(args, result, losses, plays, periodic, servers, len(ids), retried)
-    sys.exit(0 if ok else 1)
+    return report(args, result, losses, plays, periodic, servers, len(ids), retried)
 
 
 def report(

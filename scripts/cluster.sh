@@ -3,7 +3,8 @@
 # own folder, sharing nothing but the database host's PostgreSQL and Redis.
 #
 #   scripts/cluster.sh up [--demo] [--demo-args "--no-activity"]
-#   scripts/cluster.sh status
+#   scripts/cluster.sh status         each host's processes; HAProxy's view of web1 and web2
+#   scripts/cluster.sh hosts          the hosts and their addresses
 #   scripts/cluster.sh kill HOST      every process of HOST at once (SIGKILL): it vanishes
 #   scripts/cluster.sh start HOST     bring HOST back (after kill)
 #   scripts/cluster.sh ivr HOST ARGS  run `ivr ARGS` on HOST, with its environment
@@ -21,6 +22,7 @@
 #   IVR_CLUSTER_NET    the first three octets of the private /24 (default 10.231.7)
 #   IVR_CLUSTER_DIR    the cluster's folder (default /tmp/ivr-cluster[-NAME])
 #   IVR_CLUSTER_WEB_WORKERS  gunicorn workers per web host (default 2)
+#   IVR_CLUSTER_PG_BIN PostgreSQL's binaries (default the newest /usr/lib/postgresql/*/bin)
 #   IVR_PYTHON         the Python with this project installed (default .venv/bin/python)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -82,6 +84,11 @@ pg_bin() {
 # --- the network --------------------------------------------------------------------------
 
 network_up() {
+  # Only this cluster's own addresses: refuse a /24 the machine already uses elsewhere.
+  if ip -4 -o addr show | awk -v br="$BRIDGE" '$2 != br {print $4}' | grep -q "^$NET\." \
+    || ip -4 route show | grep "^$NET\.0/24 " | grep -vq "dev $BRIDGE "; then
+    die "$NET.0/24 is already used on this machine (ip addr, ip route): choose another IVR_CLUSTER_NET"
+  fi
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
   fi
@@ -468,7 +475,7 @@ main() {
       need_root; up_already; known_host "${1:-}"
       local host="$1"; shift
       on_host "$host" "$PY" -m ivr.cli "$@" ;;
-    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$command" ] || exit 2 ;;
+    *) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; [ -z "$command" ] || exit 2 ;;
   esac
 }
 

@@ -10,6 +10,7 @@ and a lost job waits for a surviving worker's sweep (once a minute).
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -24,9 +25,9 @@ from benchmarks.cluster import (
     WORKER_HOSTS,
     Cluster,
     answering_inside,
+    cluster_up,
     owner_host,
     periodic_runs,
-    quietly_down,
     unavailable,
 )
 from benchmarks.surge import Resident, Signer, call, hotline_numbers, read_back, read_engine
@@ -42,9 +43,12 @@ pytestmark = [
     ),
 ]
 
-# Its own name and /24, so a developer's cluster (ivr, 10.231.7.0/24) may stay up meanwhile.
-NAME, NET = "ivrt", "10.231.9"
+# A name and /24 of this run's own (from the process id), so that neither a developer's
+# cluster (ivr, 10.231.7.0/24) nor another test run is touched.
+_RUN = os.getpid() % 4096
+NAME, NET = f"t{_RUN:04d}", f"10.{240 + _RUN // 256}.{_RUN % 256}"
 LEASE_SECONDS = 4
+DEMO = ("--demo-args", "--no-activity")
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +77,12 @@ def cluster(media: MediaServer) -> Iterator[Cluster]:
         "IVR_LEASE_SECONDS": str(LEASE_SECONDS),
         "IVR_DELETE_RECORDINGS_AFTER_FETCH": "0",
     }
-    cluster = Cluster(name=NAME, net=NET, folder=folder, env=env)
-    quietly_down(cluster)  # what an interrupted run left
-    try:
-        cluster.up("--demo-args", "--no-activity")
-        yield cluster
-    finally:
-        for name, log in cluster.logs().items():  # shown when the test fails
-            print(f"--- {name} (tail) ---\n{log[-2500:]}")
-        quietly_down(cluster)
+    with cluster_up(Cluster(name=NAME, net=NET, folder=folder, env=env), *DEMO) as cluster:
+        try:
+            yield cluster
+        finally:
+            for name, log in cluster.logs().items():  # shown when the test fails
+                print(f"--- {name} (tail) ---\n{log[-2500:]}")
 
 
 def resident(media: MediaServer, hotline: str, speech: bytes, *answers: Answer) -> Resident:
