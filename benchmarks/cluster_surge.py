@@ -253,6 +253,8 @@ def main() -> None:
             "IVR_WORKER_PROCESSES": str(args.processes),
             "IVR_LEASE_SECONDS": f"{args.lease_seconds:g}",
             "IVR_STORAGE_BACKEND": "database",
+            # No Twilio here to delete its copy from; the hosts have no route to it either.
+            "IVR_DELETE_RECORDINGS_AFTER_FETCH": "0",
         },
     )
     print(f"cluster {args.name} on {args.net}.0/24 in {args.dir}: up", flush=True)
