@@ -62,6 +62,7 @@ from benchmarks.surge import (
     STEPS,
     TWILIO_TIMEOUT,
     MediaHost,
+    Resident,
     Signer,
     SurgeResult,
     call,
@@ -77,12 +78,20 @@ from benchmarks.surge import (
     wait_for_drain,
 )
 
-# Periodic jobs that do their work once per interval across consumers (ivr/jobs.py).
-ONCE_PER_INTERVAL = (
-    ("ivr.sweep_voicemails", "sweep_voicemails", 60),
-    ("ivr.escalate_alerts", "escalate_alerts", 60),
-    ("ivr.refresh_stats", "refresh_stats", 600),
-)
+# How long a worker host's loss waits for it to hold a voicemail's lease (to lose it mid-work).
+MID_WORK_WAIT = 20.0
+
+
+def periodic_jobs() -> list[tuple[str, str, int]]:
+    """Every periodic job (Huey's name, its ``periodic_runs`` name, its interval) but the
+    daily one: each does its work once per interval across consumers (ivr/jobs.py)."""
+    from ivr.jobs import PERIODIC
+
+    return [
+        (name, name.removeprefix("ivr."), every)
+        for name, (_schedule, every, _function) in PERIODIC.items()
+        if every < 86400
+    ]
 
 
 @dataclass
@@ -93,7 +102,24 @@ class HostLoss:
     killed: float | None = None  # when it was, seconds after the first arrival
     started: float | None = None
     back_after: float | None = None  # how long `start` took until the host was ready
+    leases: int = 0  # voicemail leases the host held when it was killed
     error: str = ""
+
+
+def leases_held(url: str, host: str) -> int:
+    """Live voicemail leases whose owner runs on ``host`` (owners are host:pid:token)."""
+    engine = read_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT count(*) FROM voicemails WHERE lease_owner LIKE :owner"
+                    " AND state IN ('received', 'fetched')"
+                ),
+                {"owner": f"{host}:%"},
+            ).scalar_one()
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -112,11 +138,19 @@ def lose_hosts(cluster: Cluster, losses: list[HostLoss], began: float) -> None:
     )
     for at, action, loss in events:
         time.sleep(max(0.0, began + at - time.monotonic()))
-        moment = time.monotonic()
         try:
+            if action == "kill" and loss.host.startswith("worker"):
+                # Lose it mid-work: as soon as it holds a lease (it nearly always does).
+                deadline = time.monotonic() + MID_WORK_WAIT
+                while not leases_held(cluster.database_url, loss.host):
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
+            moment = time.monotonic()
             if action == "kill":
                 cluster.kill(loss.host)
                 loss.killed = moment - began
+                loss.leases = leases_held(cluster.database_url, loss.host)
             else:
                 cluster.start(loss.host)
                 loss.started = moment - began
@@ -271,6 +305,29 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
+def call_at_rate(
+    cluster: Cluster, residents: list[Resident], losses: list[HostLoss], window: float
+) -> tuple[float, float]:
+    """Each resident calls through the load balancer at its start time, while hosts are
+    lost on schedule; (first call, last hang-up), in ``time.monotonic()``."""
+    signer = Signer(cluster.env["TWILIO_AUTH_TOKEN"], public_url=cluster.public_url)
+    barrier = threading.Barrier(len(residents) + 1)
+    threads = [
+        threading.Thread(target=call, args=(r, cluster.public_url, signer, barrier), daemon=True)
+        for r in residents
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.monotonic()
+    chaos = threading.Thread(target=lose_hosts, args=(cluster, losses, began), daemon=True)
+    chaos.start()
+    for thread in threads:
+        thread.join(timeout=max(5.0, began + window + 600 - time.monotonic()))
+    chaos.join(timeout=max(5.0, began + 2 * window + 300 - time.monotonic()))
+    return began, max(r.hung_up for r in residents)
+
+
 def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> bool:  # type: ignore[no-untyped-def]
     """One run on a cluster that is up; True when every correctness target is met."""
     url = cluster.database_url
@@ -286,30 +343,20 @@ def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> bo
             HostLoss("web1", args.web_loss[0] * window, args.web_loss[1] * window),
             HostLoss("worker1", args.worker_loss[0] * window, args.worker_loss[1] * window),
         ]
-    signer = Signer(cluster.env["TWILIO_AUTH_TOKEN"], public_url=cluster.public_url)
-    barrier = threading.Barrier(len(residents) + 1)
-    threads = [
-        threading.Thread(target=call, args=(r, cluster.public_url, signer, barrier), daemon=True)
-        for r in residents
-    ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.monotonic()
-    chaos = threading.Thread(target=lose_hosts, args=(cluster, losses, began), daemon=True)
-    chaos.start()
-    for thread in threads:
-        thread.join(timeout=max(5.0, began + window + 600 - time.monotonic()))
-    last_hang_up = max(r.hung_up for r in residents)
+    began, last_hang_up = call_at_rate(cluster, residents, losses, window)
     print(f"  last hang-up {last_hang_up - began:.0f} s after the first call", flush=True)
-    chaos.join(timeout=max(5.0, began + 2 * window + 300 - time.monotonic()))
     sids = [r.recording_sid for r in residents if r.recorded]
     drain = wait_for_drain(url, sids, last_hang_up, args.drain_timeout, 60.0, 0.5)
-    print(f"  drained: {drain}", flush=True)
+    print(
+        f"  {drain.final} of {drain.expected} voicemails final after {drain.waited:.0f} s",
+        flush=True,
+    )
     stored = read_back(url, [r.recording_sid for r in residents])
     ids, retried = transcribed(url, sids)
     plays = playback(cluster, ids)
-    periodic = [periodic_runs(cluster, *job, cluster.started) for job in ONCE_PER_INTERVAL]
+    periodic = [periodic_runs(cluster, *job, cluster.started) for job in periodic_jobs()]
+    worker_logs = "\n".join(cluster.log(host, "worker.log") for host in ("worker1", "worker2"))
+    jobs_run = worker_logs.count("Executing ivr.jobs.ivr.process_voicemail:")
     servers = cluster.lb_servers()
     result = SurgeResult(
         database="postgresql",
@@ -328,14 +375,30 @@ def run(args, cluster: Cluster, media: MediaHost, speeches, window: float) -> bo
         args.log_dir.mkdir(parents=True, exist_ok=True)
         for name, log in cluster.logs().items():
             (args.log_dir / name.replace("/", "-")).write_text(log)
-    return report(args, result, losses, plays, periodic, servers, len(ids), retried)
+    return report(
+        args, Outcome(result, losses, plays, periodic, servers, len(ids), retried, jobs_run)
+    )
 
 
-def report(
-    args, r: SurgeResult, losses, plays, periodic, servers, recorded: int, retried: int
-) -> bool:  # type: ignore[no-untyped-def]
-    """Print the figures; True when every correctness target is met. ``recorded``: the
-    run's transcribed voicemails, each of which must play from every web host."""
+@dataclass
+class Outcome:
+    """What one run measured, beside surge's figures."""
+
+    result: SurgeResult
+    losses: list[HostLoss]
+    plays: list[Playback]
+    periodic: list[PeriodicRuns]
+    servers: dict[str, dict[str, str]]  # HAProxy's statistics row per web host
+    recorded: int  # the run's transcribed voicemails: each must play from every web host
+    retried: int  # of them, transcribed at a second attempt or later
+    jobs_run: int  # voicemail jobs the consumers ran
+
+
+def report(args: argparse.Namespace, outcome: Outcome) -> bool:
+    """Print the figures; True when every correctness target is met."""
+    r, losses, plays, periodic = outcome.result, outcome.losses, outcome.plays, outcome.periodic
+    servers, recorded, retried = outcome.servers, outcome.recorded, outcome.retried
+    jobs_run = outcome.jobs_run
     print(
         f"\ncluster surge: {r.callers} residents at {args.rate:g}/s through HAProxy; "
         f"{len(WEB_HOSTS)} web hosts x {r.web_workers} gunicorn workers, 2 worker hosts x "
@@ -349,7 +412,8 @@ def report(
             if loss.killed is not None and loss.started is not None
             else "not done"
         )
-        print(f"  {loss.host}: {when}{'; ' + loss.error if loss.error else ''}")
+        held = f"; held {loss.leases} voicemail lease(s) when killed" if loss.killed else ""
+        print(f"  {loss.host}: {when}{held}{'; ' + loss.error if loss.error else ''}")
     print(ROW.format("webhook", "requests", "p50 / p99 / max ms", "err"))
     for step in STEPS:
         hits = [h for h in r.hits if h.step == step]
@@ -397,6 +461,7 @@ def report(
         ("  lost", str(r.lost), "0", mark(checks["lost"])),
         ("  transcribed twice", str(r.duplicates), "0", mark(checks["transcribed twice"])),
         ("  transcribed at a 2nd attempt", str(retried), "", ""),
+        ("  voicemail jobs run (Huey)", str(jobs_run), "", ""),
         (
             "drain after the last hang-up",
             f"{r.drain.seconds:.1f} s" if r.drain.seconds is not None else "incomplete",
