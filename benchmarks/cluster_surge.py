@@ -429,6 +429,7 @@ def report(args: argparse.Namespace, outcome: Outcome) -> bool:
         "webhook errors": not r.errors,
         "lost": r.lost == 0,
         "transcribed twice": r.duplicates == 0,
+        "all transcribed": r.stored.with_transcript == r.expected,
         "drained": r.drain.complete,
     }
     for play in plays:
@@ -457,7 +458,12 @@ def report(args: argparse.Namespace, outcome: Outcome) -> bool:
             "",
         ),
         ("voicemails expected", str(r.expected), "", ""),
-        ("  with a transcript", str(r.stored.with_transcript), str(r.expected), ""),
+        (
+            "  with a transcript",
+            str(r.stored.with_transcript),
+            str(r.expected),
+            mark(checks["all transcribed"]),
+        ),
         ("  lost", str(r.lost), "0", mark(checks["lost"])),
         ("  transcribed twice", str(r.duplicates), "0", mark(checks["transcribed twice"])),
         ("  transcribed at a 2nd attempt", str(retried), "", ""),
