@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -259,13 +260,18 @@ class Execution:
 
 @dataclass
 class PeriodicRuns:
-    """One periodic job across the cluster: how often consumers ran it (their logs) and
-    which runs did the work (``periodic_runs``: the first in each interval)."""
+    """One periodic job across the cluster: which worker hosts' schedulers put it on the
+    shared queue, how often consumers ran it (any consumer takes any job), and which runs
+    did the work (``periodic_runs``: the first in each interval)."""
 
     job: str  # Huey's name, e.g. ivr.sweep_voicemails
     seconds: int  # its interval
+    scheduled: list[tuple[str, float]]  # (host, epoch seconds) its scheduler enqueued it
     executions: list[Execution]
     rows: list[tuple[int, str]]  # (slot, owner) rows of periodic_runs
+
+    def scheduled_by(self) -> Counter[str]:
+        return Counter(host for host, _ in self.scheduled)
 
     def slots(self, finished_only: bool = False) -> dict[int, list[str]]:
         """Slot → the hosts whose consumer ran the job in that interval."""
@@ -277,7 +283,7 @@ class PeriodicRuns:
 
     @property
     def doubled_slots(self) -> int:
-        """Intervals in which more than one consumer ran the job (the others did nothing)."""
+        """Intervals in which the job ran more than once (all but the first did nothing)."""
         return sum(len(hosts) > 1 for hosts in self.slots().values())
 
     @property
@@ -293,6 +299,22 @@ class PeriodicRuns:
         return set(self.slots(finished_only=True)) <= rows <= set(self.slots())
 
 
+def _log_time(match: re.Match[str]) -> float:
+    return datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S").timestamp() + int(match[2]) / 1000
+
+
+def _scheduled(cluster: Cluster, job: str, since: float) -> list[tuple[str, float]]:
+    pattern = re.compile(
+        rf"^{LOG_TIME} .*Enqueueing periodic task (?:[\w.]+\.)?{re.escape(job)}: ", re.M
+    )
+    return sorted(
+        (host, at)
+        for host in WORKER_HOSTS
+        for match in pattern.finditer(cluster.log(host, "worker.log"))
+        if (at := _log_time(match)) >= since
+    )
+
+
 def _executions(cluster: Cluster, job: str, since: float) -> dict[str, Execution]:
     name = re.escape(job)
     # Huey names a task by its module too: "ivr.jobs.ivr.sweep_voicemails: <id>".
@@ -303,7 +325,7 @@ def _executions(cluster: Cluster, job: str, since: float) -> dict[str, Execution
         log = cluster.log(host, "worker.log")
         done = set(finished.findall(log))
         for match in started.finditer(log):
-            at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S").timestamp() + int(match[2]) / 1000
+            at = _log_time(match)
             if at >= since:
                 runs[match[3]] = Execution(host, at, match[3], match[3] in done)
     return runs
@@ -333,7 +355,11 @@ def periodic_runs(
         Execution(run.host, run.at, run.task, run.task in finished) for run in started.values()
     ]
     return PeriodicRuns(
-        job, seconds, sorted(executions, key=lambda r: r.at), sorted((s, o) for s, o in rows)
+        job,
+        seconds,
+        _scheduled(cluster, job, since),
+        sorted(executions, key=lambda r: r.at),
+        sorted((s, o) for s, o in rows),
     )
 
 

@@ -49,6 +49,7 @@ from sqlalchemy import text
 
 from benchmarks.cluster import (
     WEB_HOSTS,
+    WORKER_HOSTS,
     Cluster,
     PeriodicRuns,
     answering_inside,
@@ -489,7 +490,10 @@ def report(args: argparse.Namespace, outcome: Outcome) -> bool:
     for play in plays:
         for reason, count in play.failures.most_common(2):
             print(f"  {play.host}: {count} x {reason}")
-    print("periodic jobs (runs by the consumers / did the work / intervals both hosts ran it):")
+    print(
+        "periodic jobs: scheduled by worker1+worker2, run, did the work, intervals run "
+        "more than once, intervals whose work was done twice (target 0)"
+    )
     for p in periodic:
         print_periodic(p)
     print(f"voicemail states: {dict(sorted(r.stored.states.items()))}")
@@ -509,10 +513,11 @@ def report(args: argparse.Namespace, outcome: Outcome) -> bool:
 
 
 def print_periodic(p: PeriodicRuns) -> None:
-    verdict = mark(p.once_per_interval() and not p.worked_twice)
+    scheduled = "+".join(str(p.scheduled_by()[host]) for host in WORKER_HOSTS)
+    once = p.once_per_interval() and not p.worked_twice
     print(
-        f"  {p.job:<24} {len(p.executions):>4} / {len(p.rows):>3} / {p.doubled_slots:>3}   "
-        f"work twice in an interval: {p.worked_twice} {verdict}"
+        f"  {p.job:<24} {scheduled:>9} {len(p.executions):>5} {len(p.rows):>5} "
+        f"{p.doubled_slots:>7}   {p.worked_twice} {mark(once)}"
     )
 
 
