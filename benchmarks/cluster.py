@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from socketserver import BaseRequestHandler
@@ -48,6 +49,7 @@ class ClusterError(RuntimeError):
     """A cluster command failed; the message holds its output."""
 
 
+@cache
 def unavailable() -> str | None:
     """Why no cluster can be built on this machine, or None when one can."""
     if os.geteuid() != 0:

@@ -140,6 +140,7 @@ host_environment() {  # one NAME=VALUE per line: everything HOST's processes see
   echo "PATH=$(dirname "$PY"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   echo "HOME=$DIR/$host"
   echo "LANG=C.UTF-8"
+  [ -z "${TZ:-}" ] || echo "TZ=$TZ"  # log times read the same on every host and here
   echo "PYTHONPATH=$ROOT"
   echo "PYTHONUNBUFFERED=1"
   cat "$DIR/cluster.env"
