@@ -18,6 +18,7 @@ from ivr.cli.serve import serve
 from ivr.cli.spool import spool
 from ivr.cli.stations import districts, stations
 from ivr.cli.stats import stats
+from ivr.cli.storage import storage
 from ivr.cli.tokens import tokens
 from ivr.cli.transcribe import models, transcribe
 from ivr.cli.users import users
@@ -51,6 +52,7 @@ for command in (
     report,
     privacy,
     corpus,
+    storage,
 ):
     cli.add_command(command)
 
