@@ -27,6 +27,10 @@ class StoredBlob(Base):
     chunk_size: Mapped[int]  # every chunk but the last holds exactly this many bytes
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
+    # A reader holds a blob's id between chunk fetches: an id must never come back for
+    # another file (SQLite would reuse the highest one once it is deleted).
+    __table_args__ = {"sqlite_autoincrement": True}
+
 
 class StoredChunk(Base):
     __tablename__ = "storage_chunks"

@@ -59,12 +59,16 @@ for command in (
 
 def main() -> None:
     from ivr.cli.errors import schema_missing
+    from ivr.config import ConfigError
 
     try:
         cli.main(
             obj=ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False),
             standalone_mode=True,
         )
+    except ConfigError as exc:  # a setting the service cannot start with: say which
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     except Exception as exc:
         if not schema_missing(exc):
             raise

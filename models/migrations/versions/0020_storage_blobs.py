@@ -26,6 +26,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_storage_blobs")),
         sa.UniqueConstraint("key", name=op.f("uq_storage_blobs_key")),
+        # Never an id again once deleted: a reader between two chunks holds the old one.
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "storage_chunks",
