@@ -97,7 +97,8 @@ def test_pruning_the_backend_in_use_is_refused(make_app):
 
 def test_the_help_says_how_to_move(runner):
     shown = runner.invoke("storage", "copy", "--help")
-    assert "--to [files|database]" in shown.output and "IVR_STORAGE_BACKEND=database" in shown.output
+    assert "--to [files|database]" in shown.output
+    assert "IVR_STORAGE_BACKEND=database" in shown.output
 
 
 def test_an_unknown_backend_stops_the_start_with_its_name(tmp_path):
