@@ -2,10 +2,10 @@
 
 Each file is rewritten on its own, atomically (a new sealed file replaces the old in one
 rename, or one transaction in the database backend), and one already sealed with the
-current key is left alone: the command can be
-stopped at any point and run again, and a second run changes nothing. Plain files written
-before keys were set are sealed too. Rows are read in batches by id in short
-transactions; no transaction is open while files are rewritten.
+current key is left alone: the command can be stopped at any point and run again, and a
+second run changes nothing. Plain files written before keys were set are sealed too. Rows
+are read in batches by id in short transactions; no transaction is open while files are
+read or rewritten (the database backend's writes are short transactions of their own).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ read, re-sealing under a new key, a private local copy for decoders that want a 
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
@@ -113,9 +114,7 @@ class Storage(ABC):
         if current is None:
             self.write_stored(key, [data])
             return
-        from io import BytesIO
-
-        self.write_stored(key, seal(BytesIO(data), len(data), current))
+        self.write_stored(key, seal(io.BytesIO(data), len(data), current))
 
     def open(self, key: str | None) -> Opened | None:
         """The plain content as a seekable stream: decrypted as it is read when sealed
