@@ -59,11 +59,12 @@ def periodic(
 @job("ivr.process_voicemail")
 def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
     """Move one voicemail on (``ivr.voicemails.pipeline``); schedule the retry it asks for."""
+    from ivr.storage import storage
     from ivr.voicemails import pipeline
 
     with app.app_context():
         settings = pipeline.Settings.from_config(
-            app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
+            app.config["IVR"], storage(app), app.extensions.get("ivr.twilio_http_client")
         )
         result = pipeline.process(database(app).sessions, settings, voicemail_id)
     if result is None:
@@ -186,11 +187,13 @@ def refresh_stats(app: Flask) -> str | None:
 def enforce_retention(app: Flask) -> str | None:
     """Daily (03:30 in Guangzhou): remove what the retention periods say is due."""
     from ivr.privacy.retention import enforce_retention as enforce
+    from ivr.storage import storage
 
     report = enforce(
         database(app).sessions,
         app.config["IVR"],
         twilio_http_client=app.extensions.get("ivr.twilio_http_client"),
+        storage=storage(app),
     )
     return report.summary()
 
