@@ -20,9 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,6 +165,53 @@ class Cluster:
             for row in csv.DictReader(io.StringIO(body))
             if row["pxname"] == "web" and row["svname"] in WEB_HOSTS
         }
+
+
+# --- recordings through each web host ------------------------------------------------------
+
+
+@dataclass
+class Playback:
+    """One web host's answers to every voicemail's audio."""
+
+    host: str
+    playable: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # why not, and how often
+
+
+def fetch_audio(base: str, token: str, voicemail_id: int) -> str:
+    """Why the recording did not come back as audio (WAV); "" when it did."""
+    request = urllib.request.Request(
+        f"{base}/api/v1/voicemails/{voicemail_id}/audio",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            body = reply.read()
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except OSError as exc:
+        return type(exc).__name__
+    return "" if body[:4] == b"RIFF" else f"{len(body)} bytes, not audio"
+
+
+def playback(cluster: Cluster, ids: list[int]) -> list[Playback]:
+    """Every voicemail's audio, through each web host directly (not the load balancer),
+    as the demo's city admin (``admin``) with an API token made on web1."""
+    token = cluster.ivr("web1", "tokens", "create", "admin", "--name", "cluster surge")
+    token = token.strip().splitlines()[-1]
+    results = []
+    for host in WEB_HOSTS:
+        result, base = Playback(host), cluster.web_url(host)
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = pool.map(lambda i, base=base: fetch_audio(base, token, i), ids)
+            for outcome in outcomes:
+                if outcome:
+                    result.failures[outcome] += 1
+                else:
+                    result.playable += 1
+        results.append(result)
+    return results
 
 
 # --- answering inside a host's namespace --------------------------------------------------

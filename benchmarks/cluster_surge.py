@@ -34,12 +34,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
@@ -52,9 +49,11 @@ from benchmarks.cluster import (
     WORKER_HOSTS,
     Cluster,
     PeriodicRuns,
+    Playback,
     answering_inside,
     cluster_up,
     periodic_runs,
+    playback,
     unavailable,
 )
 from benchmarks.surge import (
@@ -123,13 +122,6 @@ def leases_held(url: str, host: str) -> int:
         engine.dispose()
 
 
-@dataclass
-class Playback:
-    host: str
-    playable: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-
-
 def lose_hosts(cluster: Cluster, losses: list[HostLoss], began: float) -> None:
     """Kill and start hosts on schedule (a thread); a failure is kept on the loss."""
     events = sorted(
@@ -176,40 +168,6 @@ def transcribed(url: str, sids: list[str]) -> tuple[list[int], int]:
     wanted = set(sids)
     ours = [row for row in rows if row[1] in wanted]
     return sorted(row[0] for row in ours), sum(row[2] > 1 for row in ours)
-
-
-def fetch_audio(base: str, token: str, voicemail_id: int) -> str:
-    """ "" when the recording came back as audio; otherwise why not."""
-    request = urllib.request.Request(
-        f"{base}/api/v1/voicemails/{voicemail_id}/audio",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            body = reply.read()
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except OSError as exc:
-        return type(exc).__name__
-    return "" if body[:4] == b"RIFF" or len(body) > 1000 else f"{len(body)} bytes, not audio"
-
-
-def playback(cluster: Cluster, ids: list[int]) -> list[Playback]:
-    """Every voicemail's audio, through each web host directly (not the load balancer)."""
-    token = cluster.ivr("web1", "tokens", "create", "admin", "--name", "cluster surge")
-    token = token.strip().splitlines()[-1]
-    results = []
-    for host in WEB_HOSTS:
-        result, base = Playback(host), cluster.web_url(host)
-        with ThreadPoolExecutor(8) as pool:
-            outcomes = pool.map(lambda i, base=base: fetch_audio(base, token, i), ids)
-            for outcome in outcomes:
-                if outcome:
-                    result.failures[outcome] += 1
-                else:
-                    result.playable += 1
-        results.append(result)
-    return results
 
 
 def parse_window(raw: str) -> tuple[float, float]:

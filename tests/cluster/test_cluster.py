@@ -5,7 +5,8 @@ Six network namespaces on a private bridge: db (its own PostgreSQL and Redis), l
 (HAProxy), web1 and web2 (``ivr serve --no-worker``), worker1 and worker2 (``ivr worker``).
 Twilio is played by this test: signed webhooks through the load balancer, and a media host
 answering on loopback inside each worker host. About 90 s: the cluster comes up (~25 s),
-and a lost job waits for a surviving worker's sweep (once a minute).
+and a lost job waits for a surviving worker's sweep (once a minute). Then every recording
+plays from each web host directly.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from benchmarks.cluster import (
     cluster_up,
     owner_host,
     periodic_runs,
+    playback,
     unavailable,
 )
 from benchmarks.surge import Resident, Signer, call, hotline_numbers, read_back, read_engine
@@ -131,7 +133,8 @@ def voicemail_row(cluster: Cluster, recording_sid: str) -> dict | None:
         with engine.connect() as connection:
             row = connection.execute(
                 text(
-                    "SELECT state, lease_owner, attempts FROM voicemails WHERE recording_sid = :sid"
+                    "SELECT id, state, lease_owner, attempts FROM voicemails"
+                    " WHERE recording_sid = :sid"
                 ),
                 {"sid": recording_sid},
             ).first()
@@ -207,6 +210,12 @@ def test_calls_and_voicemails_survive_losing_a_web_host_and_a_worker_host(
     stored = read_back(cluster.database_url, [r.recording_sid for r in everyone])
     assert stored.lost == [] and stored.with_transcript == 5, stored
     assert stored.transcribed_twice == [] and stored.transcripts_twice == []
+
+    # Recordings are in the database (IVR_STORAGE_BACKEND=database): each web host plays
+    # every one, whichever worker fetched it.
+    ids = [voicemail_row(cluster, r.recording_sid)["id"] for r in everyone]
+    for play in playback(cluster, ids):
+        assert play.playable == 5, (play.host, play.failures)
 
     # The sweep: every worker host's scheduler puts it on the shared queue every minute,
     # any consumer runs it, and only the first run in each minute does the work.
