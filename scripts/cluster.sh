@@ -85,8 +85,9 @@ pg_bin() {
 
 network_up() {
   # Only this cluster's own addresses: refuse a /24 the machine already uses elsewhere.
-  if ip -4 -o addr show | awk -v br="$BRIDGE" '$2 != br {print $4}' | grep -q "^$NET\." \
-    || ip -4 route show | grep "^$NET\.0/24 " | grep -vq "dev $BRIDGE "; then
+  local net_re="${NET//./\\.}"
+  if ip -4 -o addr show | awk -v br="$BRIDGE" '$2 != br {print $4}' | grep -q "^$net_re\." \
+    || ip -4 route show | grep "^$net_re\.0/24 " | grep -vq "dev $BRIDGE "; then
     die "$NET.0/24 is already used on this machine (ip addr, ip route): choose another IVR_CLUSTER_NET"
   fi
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
