@@ -308,6 +308,7 @@ class Hit:
     ms: float
     twiml_ok: bool
     error: str = ""  # why the hit counts as an error, "" when it does not
+    served_by: str = ""  # the server a load balancer says answered (X-Served-By), if any
 
     @property
     def failed(self) -> bool:
@@ -334,11 +335,12 @@ class Resident:
 class Signer:
     """Signs as Twilio does: HMAC over the public URL + path + query and the form fields."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, public_url: str = PUBLIC_URL) -> None:
         self.validator = RequestValidator(token)
+        self.public_url = public_url
 
     def request(self, base: str, path: str, form: dict[str, str]) -> urllib.request.Request:
-        signature = self.validator.compute_signature(PUBLIC_URL + path, form)
+        signature = self.validator.compute_signature(self.public_url + path, form)
         headers = {
             "X-Twilio-Signature": signature,
             "I-Twilio-Idempotency-Token": uuid.uuid4().hex,
@@ -355,12 +357,15 @@ def post(
     status: int | None = None
     body = b""
     error = ""
+    served_by = ""
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as reply:
             status, body = reply.status, reply.read()
+            served_by = reply.headers.get("X-Served-By", "")
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read()
+        served_by = exc.headers.get("X-Served-By", "")
     except OSError as exc:  # timeout, refused, reset
         error = f"no answer ({type(exc).__name__}: {exc})"
     ms = (time.perf_counter() - started) * 1000
@@ -378,15 +383,15 @@ def post(
             error = "not TwiML"
     if not error and ms > TWILIO_TIMEOUT * 1000:
         error = f"later than Twilio's {TWILIO_TIMEOUT:.0f} s"
-    resident.hits.append(Hit(step, path, status, ms, root is not None, error))
+    resident.hits.append(Hit(step, path, status, ms, root is not None, error, served_by))
     return root if status is not None and 200 <= status < 300 else None
 
 
-def local_path(url: str) -> str:
+def local_path(url: str, public_url: str = PUBLIC_URL) -> str:
     """A webhook URL from TwiML (absolute, on the public URL) as a path for our server."""
-    if not url.startswith(PUBLIC_URL + "/"):
-        raise ValueError(f"TwiML names {url!r}, not a URL under {PUBLIC_URL}")
-    return url[len(PUBLIC_URL) :]
+    if not url.startswith(public_url + "/"):
+        raise ValueError(f"TwiML names {url!r}, not a URL under {public_url}")
+    return url[len(public_url) :]
 
 
 def call_form(resident: Resident, status: str) -> dict[str, str]:
@@ -422,7 +427,7 @@ def call(resident: Resident, base: str, signer: Signer, start: threading.Barrier
             if record is not None or gather is None or presses == 3:
                 break
             form = call_form(resident, "in-progress") | {"Digits": "1", "FinishedOnKey": ""}
-            path = local_path(gather.get("action", ""))
+            path = local_path(gather.get("action", ""), signer.public_url)
             answer = post(resident, "gather", base, signer, path, form)
         if record is None:
             resident.problem = "no <Record> reached"
@@ -433,10 +438,10 @@ def call(resident: Resident, base: str, signer: Signer, start: threading.Barrier
                 "RecordingUrl": resident.recording_url,
                 "RecordingDuration": str(resident.duration),
             }
-            action = local_path(record.get("action", ""))
+            action = local_path(record.get("action", ""), signer.public_url)
             form = call_form(resident, "in-progress") | recording | {"Digits": "hangup"}
             post(resident, "record", base, signer, action, form)
-            callback = local_path(record.get("recordingStatusCallback", ""))
+            callback = local_path(record.get("recordingStatusCallback", ""), signer.public_url)
             form = call_form(resident, "completed") | recording
             form |= {"RecordingStatus": "completed", "RecordingChannels": "1"}
             form |= {"RecordingSource": "RecordVerb"}

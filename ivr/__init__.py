@@ -38,10 +38,11 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
             "checked and anyone can forge calls. Never run like this in production."
         )
 
-    from ivr import admin, api, console, db, edge, health, jobs, stats, voice
+    from ivr import admin, api, console, db, edge, health, jobs, stats, storage, voice
 
     edge.init_app(app)  # first: its hooks run before any that reads a request body
     db.init_app(app)
+    storage.init_app(app)
     edge.throttle.init_app(app)
     jobs.init_app(app)
     health.init_app(app)

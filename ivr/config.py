@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 VOSK_MODEL_PREFIX = "IVR_VOSK_MODEL_"
+# Where recordings and prompts are kept: a local folder (one machine) or the database
+# (a cluster: every host reads what any host stored). See ``ivr.storage``.
+STORAGE_BACKENDS = ("files", "database")
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -80,6 +83,16 @@ def _hosts(raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def _storage_backend(raw: str) -> str:
+    backend = raw.strip().lower() or "files"
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(
+            f"IVR_STORAGE_BACKEND={raw!r}: expected {' or '.join(STORAGE_BACKENDS)} "
+            "(files: IVR_STORAGE_DIR on this machine; database: the application's database)"
+        )
+    return backend
+
+
 def _storage_keys(raw: str) -> tuple[str, ...]:
     """IVR_STORAGE_KEYS: base64 keys of 32 bytes, current first; checked at start."""
     from ivr.privacy.keys import StorageKeyError, decode_key
@@ -117,7 +130,8 @@ class Config:
     twilio_auth_token: str = ""
     recording_hosts: tuple[str, ...] = ("api.twilio.com",)
     twilio_api_url: str = ""  # REST calls go here instead of https://api.twilio.com
-    storage_dir: Path = Path("recordings")
+    storage_backend: str = "files"  # IVR_STORAGE_BACKEND: "files" or "database"
+    storage_dir: Path = Path("recordings")  # the "files" backend's folder
     redis_url: str | None = None
     queue_name: str = "ivr"
     queue_path: Path = Path("jobs.db")
@@ -180,6 +194,7 @@ class Config:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             recording_hosts=_hosts(env.get("IVR_RECORDING_HOSTS") or "api.twilio.com"),
             twilio_api_url=(env.get("IVR_TWILIO_API_URL") or "").strip(),
+            storage_backend=_storage_backend(env.get("IVR_STORAGE_BACKEND", "")),
             storage_dir=storage,
             redis_url=env.get("IVR_REDIS_URL") or None,
             queue_name=env.get("IVR_QUEUE_NAME") or "ivr",

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # each to an app's Huey instance, so the web process (which enqueues) and ``ivr worker``
 # (which runs them) share one definition, and several apps can live in one process.
 JOBS: dict[str, Callable[..., Any]] = {}
-PERIODIC: dict[str, tuple[crontab, Callable[..., Any]]] = {}
+PERIODIC: dict[str, tuple[crontab, int, Callable[..., Any]]] = {}
 
 
 def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -42,9 +42,15 @@ def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return mark
 
 
-def periodic(name: str, schedule: crontab) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def periodic(
+    name: str, schedule: crontab, every: int
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A job every consumer's scheduler enqueues on ``schedule``; once registered, only the
+    first run in each ``every``-second interval across the cluster does the work (see
+    :func:`once_per_interval`). The plain function, called directly, always runs."""
+
     def mark(function: Callable[..., Any]) -> Callable[..., Any]:
-        PERIODIC[name] = (schedule, function)
+        PERIODIC[name] = (schedule, every, function)
         return function
 
     return mark
@@ -53,11 +59,12 @@ def periodic(name: str, schedule: crontab) -> Callable[[Callable[..., Any]], Cal
 @job("ivr.process_voicemail")
 def process_voicemail(app: Flask, voicemail_id: int) -> str | None:
     """Move one voicemail on (``ivr.voicemails.pipeline``); schedule the retry it asks for."""
+    from ivr.storage import storage
     from ivr.voicemails import pipeline
 
     with app.app_context():
         settings = pipeline.Settings.from_config(
-            app.config["IVR"], app.extensions.get("ivr.twilio_http_client")
+            app.config["IVR"], storage(app), app.extensions.get("ivr.twilio_http_client")
         )
         result = pipeline.process(database(app).sessions, settings, voicemail_id)
     if result is None:
@@ -86,7 +93,7 @@ def send_message(app: Flask, message_id: int) -> str | None:
     return state.value if state is not None else None
 
 
-@periodic("ivr.send_due_messages", crontab(minute="*"))
+@periodic("ivr.send_due_messages", crontab(minute="*"), every=60)
 def send_due_messages(app: Flask) -> int:
     """Messages whose time came: mornings after quiet hours, retries, lost enqueues.
 
@@ -117,7 +124,7 @@ def ring_back(app: Flask, request_id: int) -> str:
         )
 
 
-@periodic("ivr.ring_back_lost", crontab(minute="*"))
+@periodic("ivr.ring_back_lost", crontab(minute="*"), every=60)
 def ring_back_lost(app: Flask) -> int:
     """Call-back requests whose job was lost (``ivr.calls.ring_back.ring_lost``).
 
@@ -149,13 +156,11 @@ def raise_alerts(app: Flask, ticket_id: int | None = None, voicemail_id: int | N
         )
 
 
-@periodic("ivr.escalate_alerts", crontab(minute="*"))
+@periodic("ivr.escalate_alerts", crontab(minute="*"), every=60)
 def escalate_alerts(app: Flask) -> dict[str, int] | None:
     """Escalate unopened urgent tickets, retry refused alerts, catch lost nudges."""
     from ivr.alerts.passes import alert_pass
 
-    if not once_per_interval(app, "escalate_alerts", 60):
-        return None
     with app.app_context():
         return alert_pass(
             database(app).sessions,
@@ -164,37 +169,31 @@ def escalate_alerts(app: Flask) -> dict[str, int] | None:
         )
 
 
-# Every consumer's scheduler enqueues the periodic jobs; the first run in each interval
-# does the work and the others return at once (see ``once_per_interval``).
-@periodic("ivr.sweep_voicemails", crontab(minute="*"))
+@periodic("ivr.sweep_voicemails", crontab(minute="*"), every=60)
 def sweep_voicemails(app: Flask) -> int | None:
-    if not once_per_interval(app, "sweep_voicemails", 60):
-        return None
     return sweep(app, tasks(app).process_voicemail)
 
 
-@periodic("ivr.refresh_stats", crontab(minute="*/10"))
+@periodic("ivr.refresh_stats", crontab(minute="*/10"), every=600)
 def refresh_stats(app: Flask) -> str | None:
     from models import utcnow
 
-    if not once_per_interval(app, "refresh_stats", 600):
-        return None
     # Today (and any day a change touched) every 10 minutes; recent and missing closed
     # days once an hour.
     return refresh_statistics(app, full=utcnow().minute < 10).summary()
 
 
-@periodic("ivr.enforce_retention", crontab(hour="19", minute="30"))
+@periodic("ivr.enforce_retention", crontab(hour="19", minute="30"), every=86400)
 def enforce_retention(app: Flask) -> str | None:
     """Daily (03:30 in Guangzhou): remove what the retention periods say is due."""
     from ivr.privacy.retention import enforce_retention as enforce
+    from ivr.storage import storage
 
-    if not once_per_interval(app, "enforce_retention", 86400):
-        return None
     report = enforce(
         database(app).sessions,
         app.config["IVR"],
         twilio_http_client=app.extensions.get("ivr.twilio_http_client"),
+        storage=storage(app),
     )
     return report.summary()
 
@@ -231,9 +230,23 @@ def register(huey: Huey, app: Flask) -> Tasks:
         return update_wrapper(partial(function, app), function)
 
     wrappers = {name: huey.task(name=name)(bind(function)) for name, function in JOBS.items()}
-    for name, (schedule, function) in PERIODIC.items():
-        wrappers[name] = huey.periodic_task(schedule, name=name)(bind(function))
+    for name, (schedule, every, function) in PERIODIC.items():
+        wrappers[name] = huey.periodic_task(schedule, name=name)(
+            gated(app, name.removeprefix("ivr."), every, function)
+        )
     return Tasks(**{name.removeprefix("ivr."): wrapper for name, wrapper in wrappers.items()})
+
+
+def gated(app: Flask, name: str, every: int, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` bound to ``app``, doing its work only for the first caller in each
+    interval: every consumer on every host schedules the periodic jobs."""
+
+    def run() -> Any:
+        if not once_per_interval(app, name, every):
+            return None
+        return function(app)
+
+    return update_wrapper(run, function)
 
 
 def refresh_statistics(app: Flask, full: bool = True) -> Any:

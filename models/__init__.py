@@ -27,6 +27,7 @@ from models.rate_limit import RateCounter
 from models.referral import Referral, ReferralState
 from models.station import District, HotlineNumber, OnDutyPhone, Station
 from models.stats import StationDayFigures
+from models.storage import StoredBlob, StoredChunk
 from models.ticket import (
     Priority,
     ResolutionCategory,
@@ -89,6 +90,8 @@ __all__ = [
     "SmsOptOut",
     "Station",
     "StationDayFigures",
+    "StoredBlob",
+    "StoredChunk",
     "Tag",
     "TagKind",
     "TagRule",

@@ -7,7 +7,7 @@ is :func:`ivr.menus.lint.lint_stations`, shared with ``ivr menu lint``.
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 
 from ivr.admin import bp
@@ -15,6 +15,7 @@ from ivr.admin.access import multi_station_required
 from ivr.console.common import scope
 from ivr.db import get_session
 from ivr.menus.lint import SEVERITY_ORDER, lint_stations
+from ivr.storage import storage
 from models import District, Station
 
 
@@ -49,7 +50,7 @@ def menu_health() -> str:
         )
     severity = request.args.get("severity", "")
     wanted = next((s for s in SEVERITY_ORDER if s.value == severity), None)
-    report = lint_stations(session, station_ids, storage_dir=current_app.config["IVR"].storage_dir)
+    report = lint_stations(session, station_ids, storage=storage())
     problems = [p for p in report.problems if wanted is None or p.severity is wanted]
     return render_template(
         "admin/menu_health.html",

@@ -111,6 +111,7 @@ def _store(
 ) -> Response | tuple[str, int]:
     session = get_session()
     replaced = _existing(station, name) is not None
+    session.commit()  # it only read; the audio is stored outside any transaction
     try:
         prompt = save_prompt(session, station, name, converted, me(), filename, form.description)
         audit_change(

@@ -19,6 +19,7 @@ from ivr.phone import mask
 from ivr.privacy.erasure import ErasureRefused, audit_request
 from ivr.privacy.requests import NothingHeld, erase_number, export_number, look_up
 from ivr.privacy.resident import NumberInvalid, normalise
+from ivr.storage import storage
 from models import Role
 
 
@@ -75,7 +76,13 @@ def _export(number: str) -> Response:
     # Handed to the response, which closes it once sent.
     archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     export_number(
-        get_session(), current_app.config["IVR"], number, archive, me().id, request.remote_addr
+        get_session(),
+        current_app.config["IVR"],
+        number,
+        archive,
+        me().id,
+        request.remote_addr,
+        storage=storage(),
     )
     archive.seek(0)
     response = send_file(
@@ -108,6 +115,7 @@ def _erase(number: str) -> tuple[str, int]:
             user_id=me().id,
             ip=request.remote_addr,
             twilio_http_client=current_app.extensions.get("ivr.twilio_http_client"),
+            storage=storage(),
         )
     except ErasureRefused as exc:
         session.rollback()

@@ -158,6 +158,7 @@ def retention_defaults() -> Response | str | tuple[str, int]:
             districts=districts,
             is_city=is_city,
             encrypted=bool(current_app.config["IVR"].storage_keys),
+            storage_backend=current_app.config["IVR"].storage_backend,
             form=form,
             effective=resolver.effective(district_id, None),
             inherited=resolver.inherited(district_id, None),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from ivr.api import bp, serialize
 from ivr.api.errors import ApiError
@@ -12,7 +10,7 @@ from ivr.api.params import Query
 from ivr.api.scoped import station_codes, voicemail_or_404
 from ivr.api.tokens import current_scope, current_token, current_user
 from ivr.db import get_session
-from ivr.storage import stored_file
+from ivr.storage import storage
 from ivr.voicemails.playback import PLAY_ACTION, play_needs_audit, range_detail, send_recording
 from models import AuditLog, Voicemail, utcnow
 
@@ -37,13 +35,6 @@ def get_transcript(voicemail_id: int) -> Response:
     return jsonify(serialize.transcript(voicemail.transcript))
 
 
-def _audio_path(voicemail: Voicemail) -> Path:
-    path = stored_file(current_app.config["IVR"].storage_dir, voicemail.storage_path)
-    if path is None:
-        raise ApiError(404, "no_audio", f"这条留言没有录音文件（状态：{voicemail.state.value}）")
-    return path
-
-
 def _audit_play(voicemail: Voicemail) -> None:
     session = get_session()
     session.add(
@@ -65,8 +56,9 @@ def _audit_play(voicemail: Voicemail) -> None:
 @bp.get("/voicemails/<int:voicemail_id>/audio")
 def get_audio(voicemail_id: int) -> Response:
     voicemail = _voicemail(voicemail_id)
-    path = _audio_path(voicemail)
-    response = send_recording(path)
+    response = send_recording(storage(), voicemail.storage_path)
+    if response is None:
+        raise ApiError(404, "no_audio", f"这条留言没有录音文件（状态：{voicemail.state.value}）")
     if play_needs_audit(get_session(), current_user().id, voicemail.id, response):
         _audit_play(voicemail)
     return response

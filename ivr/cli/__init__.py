@@ -18,6 +18,7 @@ from ivr.cli.serve import serve
 from ivr.cli.spool import spool
 from ivr.cli.stations import districts, stations
 from ivr.cli.stats import stats
+from ivr.cli.storage import storage
 from ivr.cli.tokens import tokens
 from ivr.cli.transcribe import models, transcribe
 from ivr.cli.users import users
@@ -51,18 +52,23 @@ for command in (
     report,
     privacy,
     corpus,
+    storage,
 ):
     cli.add_command(command)
 
 
 def main() -> None:
     from ivr.cli.errors import schema_missing
+    from ivr.config import ConfigError
 
     try:
         cli.main(
             obj=ScriptInfo(create_app=lambda: create_app(), set_debug_flag=False),
             standalone_mode=True,
         )
+    except ConfigError as exc:  # a setting the service cannot start with: say which
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     except Exception as exc:
         if not schema_missing(exc):
             raise

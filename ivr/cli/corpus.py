@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.db import database, get_session
+from ivr.storage import storage
 from ivr.voicemails.corpus import CorpusRefused, write_corpus
 from models import AuditLog, utcnow
 
@@ -58,7 +58,6 @@ def export(
     language: str | None,
     wav_prefix: str | None,
 ) -> None:
-    config = current_app.config["IVR"]
     with click.progressbar(length=1, label="decoding recordings", file=None) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -68,8 +67,7 @@ def export(
         try:
             result = write_corpus(
                 database().sessions,
-                config.storage_dir,
-                config.storage_keys,
+                storage(),
                 out,
                 stations=stations,
                 since=since.date() if since else None,

@@ -27,6 +27,7 @@ from ivr.menus.default_menu import default_menu_yaml
 from ivr.menus.versions import save_version
 from ivr.stations.registry import import_districts, import_stations
 from ivr.stations.users import create_user
+from ivr.storage import storage
 from models import MenuVersion, Role, Station, User, utcnow
 from models.migrate import upgrade
 
@@ -132,13 +133,14 @@ def demo(password: str, activity: bool, days: int, audio_elsewhere: int) -> None
             demo_stations,
             recent=audio_elsewhere,
             enqueue=lambda voicemail_id: enqueue_voicemail(app, voicemail_id),
+            storage=storage(),
         )
         click.echo(f"audio: {audio.summary()}")
         click.echo(f"corrections: {add_demo_corrections(session, utcnow())}")
         click.echo(add_outreach_demo(session, demo_stations, utcnow()))
         click.echo(add_alerts_demo(session, utcnow()))
         session.commit()
-    click.echo(add_privacy_demo(session, current_app.config["IVR"], utcnow()))
+    click.echo(add_privacy_demo(session, storage(), utcnow()))
     click.echo(add_block_list_demo(session, utcnow()))
     session.commit()
     click.echo(add_callback_demo(session, utcnow()))

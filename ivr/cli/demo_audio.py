@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ivr.cli.demo_activity import RECORDING_PREFIX, SAYINGS
 from ivr.cli.demo_speech import Speech, SynthesisFailed, speak, voice_for
 from ivr.config import Config
-from ivr.storage import remove_stored
+from ivr.storage import Storage, storage_for
 from ivr.voicemails.recordings import Stored, store_recording
 from models import Caller, Station, Ticket, Transcript, Voicemail, VoicemailState, utcnow
 from transcription.registry import ModelRegistry, ModelUnavailable
@@ -93,10 +93,13 @@ def add_demo_audio(
     station_codes: Collection[str],
     recent: int = RECENT_ELSEWHERE,
     enqueue: Callable[[int], None] | None = None,
+    *,
+    storage: Storage | None = None,
 ) -> AudioResult:
     """Give the chosen demo voicemails a recording (see the module doc). ``enqueue`` queues
     the pipeline's job for a voicemail id; it is used when a Mandarin model is configured."""
     started = time.perf_counter()
+    storage = storage or storage_for(config, sessions)
     model = mandarin_model(config) if enqueue is not None else None
     with sessions() as session:
         plan = _plan(session, station_codes, recent)
@@ -113,7 +116,9 @@ def add_demo_audio(
         return result
     result.sayings = len(spoken)
     for batch in _batches(plan, BATCH):
-        stored = [(item, _store(config, item, spoken[item.text, item.voice].wav)) for item in batch]
+        stored = [
+            (item, _store(storage, item, spoken[item.text, item.voice].wav)) for item in batch
+        ]
         with sessions() as session:
             kept = [
                 item.voicemail_id
@@ -123,7 +128,7 @@ def add_demo_audio(
             session.commit()
         for item, copy in stored:
             if item.voicemail_id not in kept:  # another run gave it one meanwhile
-                remove_stored(config.storage_dir, copy.path)
+                storage.remove(copy.path)
         result.voicemails += len(kept)
         if model is not None and enqueue is not None:
             for voicemail_id in kept:
@@ -194,15 +199,8 @@ def _batches(items: list[Planned], size: int) -> Iterator[list[Planned]]:
         yield items[start : start + size]
 
 
-def _store(config: Config, item: Planned, wav: bytes) -> Stored:
-    return store_recording(
-        config.storage_dir,
-        item.station_code,
-        item.voicemail_id,
-        wav,
-        item.created_at,
-        config.storage_keys,
-    )
+def _store(storage: Storage, item: Planned, wav: bytes) -> Stored:
+    return store_recording(storage, item.station_code, item.voicemail_id, wav, item.created_at)
 
 
 def _record(

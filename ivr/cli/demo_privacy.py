@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.config import Config
 from ivr.privacy.policies import policy_row, save_policy, scope_key
+from ivr.storage import Storage
 from ivr.tickets.tags import get_tags
 from ivr.voicemails.recordings import store_recording
 from models import (
@@ -55,7 +55,7 @@ def _tone_wav(seconds: float = 3.0, rate: int = 8000) -> bytes:
     return out.getvalue()
 
 
-def add_privacy_demo(session: Session, config: Config, now: datetime) -> str:
+def add_privacy_demo(session: Session, storage: Storage, now: datetime) -> str:
     station = session.scalar(select(Station).where(Station.code == STATION))
     if station is None:
         return "privacy: no demo station"
@@ -75,11 +75,11 @@ def add_privacy_demo(session: Session, config: Config, now: datetime) -> str:
         )
     if session.scalar(select(Caller.id).where(Caller.phone_number == DEMO_RESIDENT)):
         return f"privacy: retention set at {STATION}; resident {DEMO_RESIDENT} already there"
-    _add_resident(session, config, station, now)
+    _add_resident(session, storage, station, now)
     return f"privacy: retention set at {STATION}; try a resident's request on {DEMO_RESIDENT}"
 
 
-def _add_resident(session: Session, config: Config, station: Station, now: datetime) -> None:
+def _add_resident(session: Session, storage: Storage, station: Station, now: datetime) -> None:
     called = now - timedelta(days=12)
     caller = Caller(
         phone_number=DEMO_RESIDENT,
@@ -143,10 +143,10 @@ def _add_resident(session: Session, config: Config, station: Station, now: datet
         transcribed_at=called + timedelta(minutes=1),
     )
     session.add(voicemail)
-    session.flush()
-    stored = store_recording(
-        config.storage_dir, station.code, voicemail.id, _tone_wav(), called, config.storage_keys
-    )
+    # Committed before the audio is stored: the database backend writes it on a connection
+    # of its own, which must not wait for this transaction's write lock (SQLite).
+    session.commit()
+    stored = store_recording(storage, station.code, voicemail.id, _tone_wav(), called)
     voicemail.storage_path, voicemail.sha256, voicemail.size_bytes = (
         stored.path,
         stored.sha256,

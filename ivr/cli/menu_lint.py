@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from ivr.db import get_session
 from ivr.menus.lint import DEFAULT_NOTICE_DAYS, LintReport, Problem, Severity, lint_stations
 from ivr.stats.scopes import ScopeNotFound, resolve_scope
+from ivr.storage import storage
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -56,9 +57,7 @@ def lint_command(spec: str, fmt: str, severity: str, notice_days: int) -> None:
     except ScopeNotFound as exc:
         raise click.BadParameter(str(exc), param_hint="--scope") from None
     config = current_app.config["IVR"]
-    report = lint_stations(
-        session, scope.station_ids, storage_dir=config.storage_dir, notice_days=notice_days
-    )
+    report = lint_stations(session, scope.station_ids, storage=storage(), notice_days=notice_days)
     threshold = Severity(severity)
     listed = report.at_least(threshold)
     base = config.public_url.rstrip("/")

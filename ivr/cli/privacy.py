@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.db import database
+from ivr.storage import storage
 
 
 @click.group(help="Privacy: retention periods, a resident's data, encryption keys.")
@@ -32,6 +33,7 @@ def retention_command(dry_run: bool) -> None:
         current_app.config["IVR"],
         dry_run=dry_run,
         twilio_http_client=current_app.extensions.get("ivr.twilio_http_client"),
+        storage=storage(),
     )
     verb = "due" if dry_run else "removed"
     click.echo(f"{'station':<28} {'recordings':>10} {'transcripts':>11} {'callers':>8}")
@@ -72,7 +74,12 @@ def export_command(number: str, output: str) -> None:
     try:
         with os.fdopen(fd, "wb") as target:
             made = export_number(
-                get_session(), current_app.config["IVR"], number, target, via="cli"
+                get_session(),
+                current_app.config["IVR"],
+                number,
+                target,
+                via="cli",
+                storage=storage(),
             )
     except NothingHeld:
         os.unlink(output)
@@ -114,6 +121,7 @@ def erase_command(number: str, yes: bool, force: bool) -> None:
             force=force,
             via="cli",
             twilio_http_client=current_app.extensions.get("ivr.twilio_http_client"),
+            storage=storage(),
         )
     except ErasureRefused as exc:
         session.rollback()
@@ -137,15 +145,11 @@ def rotate_key_command() -> None:
     from ivr.privacy.keys import KeyMissing
     from ivr.privacy.rotation import rotate_recordings
 
-    config = current_app.config["IVR"]
-
     def show(counts) -> None:  # type: ignore[no-untyped-def]
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
 
     try:
-        counts = rotate_recordings(
-            database().sessions, config.storage_dir, config.storage_keys, show
-        )
+        counts = rotate_recordings(database().sessions, storage(), show)
     except KeyMissing as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(

@@ -1,10 +1,11 @@
 """A station's prompt library: recorded announcements that menus play with ``play: <name>``.
 
-Uploads are converted by :mod:`ivr.menus.prompt_audio` (re-exported here) and stored under
-``IVR_STORAGE_DIR/prompts/<station id>/`` with a file name the server draws; the row
-(:class:`PromptFile`) is what names it. A file is removed only once the transaction that
-stopped pointing at it has committed, and a file written for a transaction that rolls
-back is removed again, so a row never names a missing file.
+Uploads are converted by :mod:`ivr.menus.prompt_audio` (re-exported here) and stored
+(``ivr.storage``, never sealed: every caller hears them) under ``prompts/<station id>/``
+with a file name the server draws; the row (:class:`PromptFile`) is what names it. A file
+is removed only once the transaction that stopped pointing at it has committed, and a file
+written for a transaction that rolls back is removed again, so a row never names a
+missing file.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -28,7 +27,8 @@ from ivr.menus.prompt_audio import (
     convert_prompt,
 )
 from ivr.menus.yaml_source import YamlInvalid, load_yaml
-from ivr.storage import write_private
+from ivr.storage import Storage
+from ivr.storage import storage as app_storage
 from models import MenuStatus, MenuVersion, PromptFile, Station, User
 
 __all__ = [
@@ -92,10 +92,6 @@ def prompt_names(session: Session, station_id: int) -> set[str]:
     return set(session.scalars(select(PromptFile.name).where(PromptFile.station_id == station_id)))
 
 
-def _storage_dir(storage_dir: Path | None) -> Path:
-    return Path(storage_dir if storage_dir is not None else current_app.config["IVR"].storage_dir)
-
-
 def save_prompt(
     session: Session,
     station: Station,
@@ -105,26 +101,36 @@ def save_prompt(
     original_filename: str = "",
     description: str = "",
     *,
-    storage_dir: Path | None = None,
+    storage: Storage | None = None,
 ) -> PromptFile:
     """Store ``converted`` as the station's prompt ``name`` (already normalised), replacing
-    any prompt of that name. The caller commits; the replaced file goes after the commit."""
-    root = _storage_dir(storage_dir)
-    relative = Path("prompts") / str(station.id) / f"{secrets.token_hex(12)}{SUFFIX}"
-    row = session.scalar(
-        select(PromptFile).where(PromptFile.station_id == station.id, PromptFile.name == name)
-    )
-    replaced = row.storage_path if row is not None else None
-    _when_transaction_ends(
-        session,
-        committed=lambda: _remove(root, replaced),
-        abandoned=lambda: _remove(root, str(relative)),
-    )
-    write_private(root / relative, converted.data)
+    any prompt of that name. The caller commits; the replaced file goes after the commit.
+    ``storage``: the current app's unless given.
+
+    The audio is stored first, before the session is used: the database backend writes on
+    a connection of its own, which on SQLite would wait for any write lock the session's
+    transaction held. So call it with no transaction holding that lock (nothing written,
+    and on SQLite no ``BEGIN IMMEDIATE`` either)."""
+    store = storage or app_storage()
+    relative = f"prompts/{station.id}/{secrets.token_hex(12)}{SUFFIX}"
+    store.write(relative, converted.data, sealed=False)
+    try:
+        row = session.scalar(
+            select(PromptFile).where(PromptFile.station_id == station.id, PromptFile.name == name)
+        )
+        replaced = row.storage_path if row is not None else None
+        _when_transaction_ends(
+            session,
+            committed=lambda: store.remove(replaced),
+            abandoned=lambda: store.remove(relative),
+        )
+    except BaseException:
+        store.remove(relative)
+        raise
     if row is None:
         row = PromptFile(station_id=station.id, name=name)
         session.add(row)
-    row.storage_path = str(relative)
+    row.storage_path = relative
     row.size_bytes = converted.size_bytes
     row.sha256 = converted.sha256
     row.duration_seconds = converted.duration_seconds
@@ -136,16 +142,16 @@ def save_prompt(
     return row
 
 
-def delete_prompt(session: Session, prompt: PromptFile, *, storage_dir: Path | None = None) -> None:
+def delete_prompt(session: Session, prompt: PromptFile, *, storage: Storage | None = None) -> None:
     """Delete the prompt unless the published menu or the latest draft plays it
     (:class:`PromptInUse`). The caller commits; the file goes after the commit."""
     uses = menu_uses(session, prompt.station_id)
     published, draft = uses.published.get(prompt.name, []), uses.draft.get(prompt.name, [])
     if published or draft:
         raise PromptInUse(prompt.name, published, draft)
-    root, path = _storage_dir(storage_dir), prompt.storage_path
+    store, path = storage or app_storage(), prompt.storage_path
     session.delete(prompt)
-    _when_transaction_ends(session, committed=lambda: _remove(root, path), abandoned=lambda: None)
+    _when_transaction_ends(session, committed=lambda: store.remove(path), abandoned=lambda: None)
     session.flush()
 
 
@@ -205,11 +211,6 @@ def _walk(
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _walk(item, f"{path}.{i}" if path else str(i), depth + 1, inside)
-
-
-def _remove(root: Path, relative: str | None) -> None:
-    if relative:
-        (root / relative).unlink(missing_ok=True)
 
 
 def _when_transaction_ends(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ivr.phone import mask
 from ivr.privacy.resident import Resident
-from ivr.storage import remove_stored
+from ivr.storage import Storage
 from models import AuditLog, Caller, OutboundMessage, Referral, StationDayFigures, utcnow
 
 TOKEN_PREFIX = "+999"
@@ -138,7 +137,7 @@ def audit_request(
     )
 
 
-def finish(storage_dir: Path, erased: Erased) -> None:
+def finish(storage: Storage, erased: Erased) -> None:
     """After the commit: the files nothing points at any more."""
     for relative in erased.files:
-        remove_stored(storage_dir, relative)
+        storage.remove(relative)

@@ -12,6 +12,7 @@ from ivr.config import Config
 from ivr.privacy.erasure import Erased, audit_request, erase, finish
 from ivr.privacy.resident import Resident, export_zip, gather
 from ivr.privacy.twilio_copy import delete_twilio_copy
+from ivr.storage import Storage, storage_for
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,13 @@ def export_number(
     user_id: int | None = None,
     ip: str | None = None,
     via: str = "web",
+    *,
+    storage: Storage | None = None,
 ) -> dict[str, int]:
-    """Write the resident's archive to ``target``, then audit and commit."""
+    """Write the resident's archive (recordings read from ``storage``) to ``target``,
+    then audit and commit."""
     resident = look_up(session, number)
-    made = export_zip(session, resident, config.storage_dir, config.storage_keys, target)
+    made = export_zip(session, resident, storage or storage_for(config, session), target)
     audit_request(session, "privacy.export", resident, user_id, ip, made, via=via)
     session.commit()
     return made
@@ -54,6 +58,8 @@ def erase_number(
     ip: str | None = None,
     via: str = "web",
     twilio_http_client: Any = None,
+    *,
+    storage: Storage | None = None,
 ) -> Erased:
     """Erase the resident (``ErasureRefused`` with open tickets unless ``force``), commit,
     then delete the files and Twilio's copies, outside the transaction."""
@@ -73,7 +79,7 @@ def erase_number(
         via=via,
     )
     session.commit()
-    finish(config.storage_dir, erased)
+    finish(storage or storage_for(config, sessions), erased)
     auth = (config.twilio_account_sid, config.twilio_auth_token)
     for voicemail_id in erased.twilio_pending:
         if not delete_twilio_copy(sessions, auth, voicemail_id, twilio_http_client):

@@ -10,14 +10,13 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ivr.phone import identifies_caller
-from ivr.storage import open_stored
+from ivr.storage import Storage
 from models import Call, Caller, Station, Ticket, TicketStatus, Voicemail, utcnow
 
 
@@ -159,7 +158,7 @@ def as_document(session: Session, resident: Resident) -> dict[str, Any]:
 
 
 def export_zip(
-    session: Session, resident: Resident, storage_dir: Path, keys: Any, target: IO[bytes]
+    session: Session, resident: Resident, storage: Storage, target: IO[bytes]
 ) -> dict[str, int]:
     """Write ``resident.json`` and each stored recording (decrypted) into a ZIP on
     ``target``; returns what went in."""
@@ -170,13 +169,13 @@ def export_zip(
             "resident.json", json.dumps(document, ensure_ascii=False, indent=2, default=str)
         )
         for voicemail in resident.voicemails:
-            source = open_stored(storage_dir, voicemail.storage_path, keys)
+            source = storage.open(voicemail.storage_path)
             if source is None:
                 continue
             info = zipfile.ZipInfo(f"audio/voicemail-{voicemail.id}.wav")
             info.compress_type = zipfile.ZIP_STORED
             with source, archive.open(info, "w") as out:
-                while chunk := source.read(64 * 1024):
+                while chunk := source.stream.read(64 * 1024):
                     out.write(chunk)
             audio += 1
     return {**resident.counts(), "audio_files": audio}

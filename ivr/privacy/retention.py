@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import Config
 from ivr.privacy.policies import Resolver
-from ivr.storage import remove_stored
+from ivr.storage import Storage, storage_for
 from models import (
     AuditLog,
     Call,
@@ -133,7 +133,11 @@ def _closed_voicemails(session: Session, periods: _Periods, kind: str, extra: An
 
 
 def _purge_recordings(
-    sessions: sessionmaker[Session], config: Config, report: RetentionReport, now: datetime
+    sessions: sessionmaker[Session],
+    config: Config,
+    storage: Storage,
+    report: RetentionReport,
+    now: datetime,
 ) -> None:
     with sessions() as session:
         periods = _Periods(session, config, now)
@@ -159,7 +163,7 @@ def _purge_recordings(
             session.commit()
             for voicemail_id in done:  # nothing points at these files any more
                 station_id, relative = paths[voicemail_id]
-                remove_stored(config.storage_dir, relative)
+                storage.remove(relative)
                 report.recordings[periods.codes.get(station_id, UNASSIGNED)] += 1
 
 
@@ -263,12 +267,14 @@ def enforce_retention(
     dry_run: bool = False,
     now: datetime | None = None,
     twilio_http_client: Any = None,
+    *,
+    storage: Storage | None = None,
 ) -> RetentionReport:
     """Remove what every station's periods say is due (or, ``dry_run``, only count it);
     then retry deleting Twilio's copies not yet known deleted. Audited unless a dry run."""
     now = now or utcnow()
     report = RetentionReport(dry_run=dry_run)
-    _purge_recordings(sessions, config, report, now)
+    _purge_recordings(sessions, config, storage or storage_for(config, sessions), report, now)
     _blank_transcripts(sessions, config, report, now)
     _purge_callers(sessions, config, report, now)
     if not dry_run and config.delete_recordings_after_fetch:

@@ -4,60 +4,35 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, request
+from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls import click_to_call
 from ivr.calls import log as calls
 from ivr.db import get_session
-from ivr.menus.document import DEFAULT_VOICES
 from ivr.voice import bp
-from ivr.voice.turn import form_field, url_number, voice_urls, xml
-from ivr.voice.twiml import VoiceUrls
-from models import Ticket, TicketEventKind, User, utcnow
+from ivr.voice.bridging import connect, hang_up, parties, spoken_end
+from ivr.voice.turn import form_field, voice_urls, xml
+from models import Ticket, TicketEventKind, utcnow
 
 log = logging.getLogger(__name__)
-
-
-def _parties() -> tuple[Ticket | None, User | None]:
-    session = get_session()
-    ticket_id = url_number(request.args.get("t", ""), 11)
-    worker_id = url_number(request.args.get("w", ""), 11)
-    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
-    worker = session.get(User, worker_id) if worker_id is not None else None
-    return ticket, worker
-
-
-def _say(response: VoiceResponse, text: str) -> None:
-    language, voice = DEFAULT_VOICES["zh"]
-    response.say(text, language=language, voice=voice)
 
 
 @bp.post("/bridge")
 def bridge() -> Response:
     """The worker picked up: tell them, then dial the resident from the hotline number."""
-    response = VoiceResponse()
     try:
-        ticket, worker = _parties()
+        ticket, worker = parties(Ticket, "t")
         if ticket is None or worker is None or not ticket.caller_number:
-            _say(response, "对不起，找不到这张工单。")
-            response.hangup()
-            return xml(str(response))
-        urls: VoiceUrls = voice_urls("u")
-        _say(response, "正在为您接通居民，请稍候。")
-        dial = response.dial(
-            caller_id=click_to_call._hotline(ticket),
-            timeout=30,
-            action=urls.webhook("bridge-done", t=ticket.id, w=worker.id),
-            method="POST",
+            return spoken_end("对不起，找不到这张工单。")
+        return connect(
+            click_to_call._hotline(ticket),
+            ticket.caller_number,
+            voice_urls("u").webhook("bridge-done", t=ticket.id, w=worker.id),
         )
-        dial.number(ticket.caller_number)
     except Exception:
         log.exception("bridge failed (CallSid %s)", form_field("CallSid"))
-        response = VoiceResponse()
-        _say(response, "对不起，系统暂时出现故障，请在工单页面重试。")
-        response.hangup()
-    return xml(str(response))
+        return spoken_end("对不起，系统暂时出现故障，请在工单页面重试。")
 
 
 @bp.post("/bridge-done")
@@ -65,7 +40,7 @@ def bridge_done() -> Response:
     """The leg to the resident ended; its DialCallStatus is the attempt's outcome."""
     session = get_session()
     try:
-        ticket, worker = _parties()
+        ticket, worker = parties(Ticket, "t")
         if ticket is not None and worker is not None:
             click_to_call.finished(
                 session, ticket, worker, form_field("CallSid"), form_field("DialCallStatus", 20)
@@ -75,9 +50,7 @@ def bridge_done() -> Response:
         # The worker is still on the line: end it quietly, never with Twilio's error.
         log.exception("bridge-done failed (CallSid %s)", form_field("CallSid"))
         session.rollback()
-    response = VoiceResponse()
-    response.hangup()
-    return xml(str(response))
+    return hang_up()
 
 
 @bp.post("/bridge-status")
@@ -95,7 +68,7 @@ def bridge_status() -> Response:
 def _record_bridge_status() -> None:
     session = get_session()
     call = calls.get_call(session, form_field("CallSid"))
-    ticket, worker = _parties()
+    ticket, worker = parties(Ticket, "t")
     status = form_field("CallStatus", 20)
     if call is not None:
         calls.apply_status(call, status, form_field("CallDuration", 10), utcnow(), None)

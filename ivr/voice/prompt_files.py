@@ -8,13 +8,16 @@ without credentials, and they are the announcements every caller hears anyway.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+import time
+
+from flask import Blueprint, abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr.db import get_session
-from ivr.storage import stored_file
+from ivr.storage import storage
+from ivr.storage.serving import send_stored
 from models import MenuVersion, PromptFile, Station
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
@@ -47,10 +50,11 @@ def prompt_file(menu_ref: str, name: str) -> Response:
     prompt = session.scalar(
         select(PromptFile).where(PromptFile.station_id == station_id, PromptFile.name == name)
     )
-    path = (
-        stored_file(current_app.config["IVR"].storage_dir, prompt.storage_path) if prompt else None
-    )
-    if prompt is None or path is None:
+    response = send_stored(storage(), prompt.storage_path, etag=prompt.sha256) if prompt else None
+    if response is None:
         abort(404)
     # Revalidated on every play (ETag, Last-Modified): a replaced prompt is heard at once.
-    return send_file(path, mimetype="audio/wav", conditional=True, etag=prompt.sha256, max_age=0)
+    response.cache_control.no_cache = True
+    response.cache_control.max_age = 0
+    response.expires = int(time.time())
+    return response

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.stats.periods import day_start
-from ivr.storage import Keys, read_stored
+from ivr.storage import Storage
 from models import Station, Transcript, TranscriptCorrection, Voicemail, utcnow
 from transcription.audio import SAMPLE_RATE, SAMPLE_WIDTH, AudioInvalid, to_pcm
 from transcription.correction import is_character_token, tokens
@@ -158,8 +158,7 @@ def _write_lines(path: Path, lines: list[str]) -> None:
 
 def write_corpus(
     sessions: sessionmaker[Session],
-    storage_dir: Path,
-    keys: Keys,
+    storage: Storage,
     out: Path,
     *,
     stations: tuple[str, ...] = (),
@@ -182,7 +181,7 @@ def write_corpus(
     result = CorpusResult()
     kept: dict[str, list[Utterance]] = defaultdict(list)
     for done, utterance in enumerate(chosen, 1):
-        data = read_stored(storage_dir, utterance.storage_path, keys)
+        data = storage.read(utterance.storage_path)
         try:
             pcm = to_pcm(data) if data is not None else None
         except AudioInvalid:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import Config
-from ivr.storage import read_stored
+from ivr.storage import Storage
 from ivr.tickets.cases import sla_minutes, update_ticket
 from ivr.voicemails import leases
 from ivr.voicemails.leases import Lease
@@ -69,7 +68,7 @@ def shared_decoder() -> IsolatedDecoder:
 
 @dataclass(frozen=True)
 class Settings:
-    storage_dir: Path
+    storage: Storage  # where recordings are kept (sealed with IVR_STORAGE_KEYS if set)
     recording_hosts: tuple[str, ...]
     auth: tuple[str, str]
     models: ModelRegistry
@@ -81,12 +80,13 @@ class Settings:
     lease_seconds: float = 60.0
     decode_max_attempts: int = 2
     decode_timeout: float = 60.0
-    storage_keys: tuple[str, ...] = ()  # IVR_STORAGE_KEYS: recordings sealed at rest
 
     @classmethod
-    def from_config(cls, config: Config, twilio_http_client: Any = None) -> Settings:
+    def from_config(
+        cls, config: Config, storage: Storage, twilio_http_client: Any = None
+    ) -> Settings:
         return cls(
-            storage_dir=config.storage_dir,
+            storage=storage,
             recording_hosts=config.recording_hosts,
             auth=(config.twilio_account_sid, config.twilio_auth_token),
             models=ModelRegistry(config.vosk_models),
@@ -98,7 +98,6 @@ class Settings:
             lease_seconds=config.lease_seconds,
             decode_max_attempts=config.decode_max_attempts,
             decode_timeout=config.decode_timeout,
-            storage_keys=config.storage_keys,
         )
 
 
@@ -259,12 +258,7 @@ def _fetch(
         return _retry_later(sessions, lease, delay, f"not yet available: {exc}", job.state)
     now = utcnow()
     stored = store_recording(
-        settings.storage_dir,
-        job.station_code,
-        job.voicemail_id,
-        fetched.data,
-        now,
-        settings.storage_keys,
+        settings.storage, job.station_code, job.voicemail_id, fetched.data, now
     )
     with sessions() as session:
         kept = leases.write(
@@ -295,7 +289,7 @@ def _delete_remote(sessions: sessionmaker[Session], settings: Settings, job: Job
 def _transcribe(
     sessions: sessionmaker[Session], settings: Settings, lease: Lease, job: Job
 ) -> Result:
-    data = read_stored(settings.storage_dir, job.storage_path, settings.storage_keys)
+    data = settings.storage.read(job.storage_path)
     if data is None:
         return _fail(sessions, lease, "the stored copy of the recording is missing")
     try:

@@ -14,12 +14,13 @@ none and is not a play. The row is written before the response is returned.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from flask import Response, current_app, request, send_file
+from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.storage import Storage
+from ivr.storage.serving import send_stored
 from models import AuditLog, utcnow
 
 PLAY_ACTION = "voicemail.play"
@@ -71,14 +72,11 @@ def range_detail() -> str:
     return request.headers.get("Range", "")[:RANGE_SHOWN_CHARS]
 
 
-def send_recording(path: Path) -> Response:
-    """The file with HTTP range support, never kept in a shared cache; a file sealed at
-    rest (``IVR_STORAGE_KEYS``) is decrypted as it streams."""
-    from ivr.privacy.serving import is_sealed_file, send_sealed
-
-    if is_sealed_file(path):
-        response = send_sealed(path, current_app.config["IVR"].storage_keys)
-    else:
-        response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
+def send_recording(storage: Storage, key: str | None) -> Response | None:
+    """The recording with HTTP range support, never kept in a shared cache, from whichever
+    backend holds it; one sealed at rest (``IVR_STORAGE_KEYS``) is decrypted as it streams.
+    None when there is no such recording."""
+    response = send_stored(storage, key)
+    if response is not None:
+        response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,4 @@
-"""Fetching recordings from Twilio, safely, and keeping them on local storage.
+"""Fetching recordings from Twilio, safely, and keeping them in storage (``ivr.storage``).
 
 Only hosts in ``IVR_RECORDING_HOSTS`` are fetched from, over https; plain http only for a
 loopback host listed explicitly (tests). Anything else is refused, so a forged or
@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from ivr.storage import Keys, read_stored, write_private
+from ivr.storage import Storage
 
 log = logging.getLogger(__name__)
 MAX_RECORDING_BYTES = 50 * 1024 * 1024
@@ -150,27 +150,24 @@ def fetch_recording(
 
 @dataclass(frozen=True)
 class Stored:
-    path: str  # relative to the storage directory
+    path: str  # the storage key (relative, as ``voicemails.storage_path`` holds it)
     sha256: str
     size: int
 
 
 def store_recording(
-    storage_dir: Path,
+    storage: Storage,
     folder: str,
     voicemail_id: int,
     data: bytes,
     when: datetime,
-    keys: Keys = None,
 ) -> Stored:
     """Write ``data`` under a name the server chooses, atomically, readable by us alone,
-    sealed when ``keys`` has a current key; the SHA-256 is of the audio itself."""
-    relative = (
-        Path(folder) / f"{when:%Y}" / f"{when:%m}" / f"{voicemail_id}-{secrets.token_hex(8)}.wav"
-    )
-    target = Path(storage_dir) / relative
-    write_private(target, data, keys)
-    digest = hashlib.sha256(read_stored(Path(storage_dir), str(relative), keys) or b"").hexdigest()
+    sealed when the storage has a current key; the SHA-256 is of the audio itself, and
+    of what reads back."""
+    relative = f"{folder}/{when:%Y}/{when:%m}/{voicemail_id}-{secrets.token_hex(8)}.wav"
+    storage.write(relative, data)
+    digest = hashlib.sha256(storage.read(relative) or b"").hexdigest()
     if digest != hashlib.sha256(data).hexdigest():  # pragma: no cover - a failing disk
-        raise OSError(f"{target} does not read back as written")
-    return Stored(str(relative), digest, len(data))
+        raise OSError(f"{relative} does not read back as written")
+    return Stored(relative, digest, len(data))

@@ -8,7 +8,7 @@ import pytest
 from ivr.cli.demo_privacy import _tone_wav
 from ivr.privacy.keys import new_key
 from ivr.privacy.sealed import is_sealed
-from ivr.storage import write_private
+from ivr.storage import FileStorage
 from tests.browser.conftest import sign_in
 from tests.ivr.console.conftest import RESIDENT_A, world  # noqa: F401 - the shared fixture
 
@@ -26,8 +26,7 @@ def sealed(world, app):  # noqa: F811
     """Ticket A's recording: three seconds of tone, sealed at rest."""
     voicemail = world["tickets"]["a"].voicemails[0]
     path = app.config["IVR"].storage_dir / voicemail.storage_path
-    path.unlink()
-    write_private(path, _tone_wav(3.0), (KEY,))
+    FileStorage(app.config["IVR"].storage_dir, (KEY,)).write(voicemail.storage_path, _tone_wav(3.0))
     assert is_sealed(path.read_bytes())
     return world
 

@@ -10,6 +10,7 @@ def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
     assert config.database_url == f"sqlite:///{tmp_path / 'ivr.db'}"
     assert config.queue_path == tmp_path / "jobs.db"
     assert config.storage_dir == tmp_path / "recordings"
+    assert config.storage_backend == "files"
     assert config.redis_url is None
     assert config.recording_hosts == ("api.twilio.com",)
     assert config.skip_twilio_signature is False
@@ -32,6 +33,7 @@ def test_every_documented_variable_is_read(tmp_path):
             "TWILIO_AUTH_TOKEN": "secret",
             "IVR_RECORDING_HOSTS": "api.twilio.com, 127.0.0.1:8099",
             "IVR_STORAGE_DIR": "/srv/recordings",
+            "IVR_STORAGE_BACKEND": "Database",
             "IVR_REDIS_URL": "redis://127.0.0.1:6379/0",
             "IVR_VOSK_MODEL_ZH": "/models/vosk-model-small-cn-0.22",
             "IVR_VOSK_MODEL_EN": "/models/en",
@@ -43,6 +45,7 @@ def test_every_documented_variable_is_read(tmp_path):
     assert (config.twilio_account_sid, config.twilio_auth_token) == ("AC123", "secret")
     assert config.recording_hosts == ("api.twilio.com", "127.0.0.1:8099")
     assert config.storage_dir == Path("/srv/recordings")
+    assert config.storage_backend == "database"
     assert config.redis_url == "redis://127.0.0.1:6379/0"
     assert config.vosk_models == {
         "zh": Path("/models/vosk-model-small-cn-0.22"),
@@ -57,6 +60,7 @@ def test_every_documented_variable_is_read(tmp_path):
         ("IVR_INSECURE_SKIP_TWILIO_SIGNATURE", "maybe", "IVR_INSECURE_SKIP_TWILIO_SIGNATURE"),
         ("IVR_RECORDING_HOSTS", "https://api.twilio.com/x", "host\\[:port\\]"),
         ("IVR_WORKER_PROCESSES", "two", "whole number"),
+        ("IVR_STORAGE_BACKEND", "s3", "IVR_STORAGE_BACKEND='s3': expected files or database"),
     ],
 )
 def test_malformed_values_name_the_variable(tmp_path, name, value, message):

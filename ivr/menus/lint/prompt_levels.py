@@ -1,7 +1,8 @@
 """Audio prompts callers are played: is the file there, and can anything be heard?
 
-A prompt's level is measured by decoding its stored WAV with pydub (over ffmpeg) — never
-inside a database transaction — and kept per process by the prompt's content hash
+A prompt's level is measured by decoding its stored WAV with pydub (over ffmpeg; from a
+private local copy when the storage backend is the database) — never inside a database
+transaction — and kept per process by the prompt's content hash
 (``PromptFile.sha256``): a prompt is decoded once, however many stations play it and
 however often the health page is opened, until its content changes.
 """
@@ -21,7 +22,7 @@ from ivr.menus.lint.facts import PromptRow
 from ivr.menus.lint.problems import Problem, Severity
 from ivr.menus.lint.station import LiveStation, language_name
 from ivr.menus.wording import N_
-from ivr.storage import stored_file
+from ivr.storage import Storage
 
 SILENT_PEAK_DBFS = -45.0  # nothing louder than this: nothing a caller would hear
 QUIET_RMS_DBFS = -40.0  # speech this soft is hard to follow on a phone line
@@ -63,7 +64,7 @@ def measure(path: Path) -> Level:
     return Level(segment.max_dBFS, segment.dBFS)
 
 
-def levels_of(rows: Iterable[PromptRow], storage_dir: Path) -> dict[str, Level]:
+def levels_of(rows: Iterable[PromptRow], storage: Storage) -> dict[str, Level]:
     """Each row's level by content hash: from the cache, else decoded now (and cached)."""
     found: dict[str, Level] = {}
     for row in rows:
@@ -74,11 +75,11 @@ def levels_of(rows: Iterable[PromptRow], storage_dir: Path) -> dict[str, Level]:
         if cached is not None:
             found[row.sha256] = cached
             continue
-        path = stored_file(storage_dir, row.storage_path)
-        if path is None:
-            found[row.sha256] = Level(missing=True)  # not cached: the file may come back
-            continue
-        level = found[row.sha256] = measure(path)
+        with storage.local_copy(row.storage_path) as path:
+            if path is None:
+                found[row.sha256] = Level(missing=True)  # not cached: the file may come back
+                continue
+            level = found[row.sha256] = measure(path)
         with _lock:
             if len(_levels) >= CACHE_SIZE:
                 _levels.clear()

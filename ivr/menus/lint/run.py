@@ -11,7 +11,6 @@ import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from ivr.menus.lint.problems import SEVERITY_ORDER, Problem, Severity, sort_key
 from ivr.menus.lint.station import LiveStation
 from ivr.menus.locate import split_path
 from ivr.menus.validate import MenuInvalid, ParsedMenu, parse_menu
+from ivr.storage import Storage
 from models import utcnow
 
 
@@ -50,7 +50,7 @@ def lint_stations(
     session: Session,
     station_ids: Collection[int],
     *,
-    storage_dir: Path,
+    storage: Storage,
     now: datetime | None = None,
     notice_days: int = notices.DEFAULT_NOTICE_DAYS,
 ) -> LintReport:
@@ -76,7 +76,7 @@ def lint_stations(
     ages = notices.read_ages(session, live)
     session.commit()  # nothing below reads the database; no transaction across decoding
     rows = [row for station in live for row in prompt_levels.played_rows(station)]
-    levels = prompt_levels.levels_of(rows, storage_dir)
+    levels = prompt_levels.levels_of(rows, storage)
     network = chains.TransferNetwork(peers)
     for station in live:
         problems.extend(_station_problems(station, levels, network, ages, now, notice_days))

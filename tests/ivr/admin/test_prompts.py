@@ -20,6 +20,7 @@ from ivr.menus.prompts import (
 )
 from ivr.menus.validate import MenuInvalid
 from ivr.menus.versions import save_version
+from ivr.storage import storage as app_storage
 from models import AuditLog, MenuVersion, PromptFile
 from tests.conftest import fresh
 from tests.ivr.console.conftest import Browser
@@ -381,7 +382,7 @@ def _stored_prompt(app, db_session, station, name: str, audio: bytes) -> PromptF
         name,
         convert_prompt(audio),
         None,
-        storage_dir=app.config["IVR"].storage_dir,
+        storage=app_storage(app),
     )
     db_session.commit()
     return prompt
@@ -391,14 +392,13 @@ def test_a_file_written_for_a_transaction_that_rolls_back_is_removed(
     app, admin_world, db_session, audio_dir
 ):
     a = admin_world["stations"]["a"]
-    storage = app.config["IVR"].storage_dir
     save_prompt(
         db_session,
         a,
         "x.wav",
         convert_prompt(make_audio(audio_dir, "mp3")),
         None,
-        storage_dir=storage,
+        storage=app_storage(app),
     )
     assert len(_stored_files(app)) == 1
     db_session.rollback()

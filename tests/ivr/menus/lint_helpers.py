@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ivr.menus.default_menu import default_menu
 from ivr.menus.lint import LintReport, Problem, lint_stations
 from ivr.menus.yaml_source import dump_yaml
+from ivr.storage import storage
 from models import District, MenuStatus, MenuVersion, OnDutyPhone, Station, utcnow
 from tests import factories
 
@@ -61,7 +62,7 @@ def menu(languages: tuple[str, ...] = ("zh",)) -> dict:
 def run(app, session: Session, *stations: Station, **options: object) -> LintReport:  # type: ignore[no-untyped-def]
     session.commit()
     ids = [s.id for s in stations]
-    return lint_stations(session, ids, storage_dir=app.config["IVR"].storage_dir, **options)
+    return lint_stations(session, ids, storage=storage(app), **options)
 
 
 def only(report: LintReport, check: str) -> Problem:

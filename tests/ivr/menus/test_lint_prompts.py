@@ -11,6 +11,7 @@ from pydub.generators import Sine
 
 from ivr.menus.lint import Severity, prompt_levels
 from ivr.menus.prompts import convert_prompt, save_prompt
+from ivr.storage import storage
 from tests.ivr.menus.lint_helpers import editor, make_station, menu, only, publish, run
 
 
@@ -38,8 +39,7 @@ def silence() -> bytes:
 def _station_playing(app, db_session, name: str, audio: bytes | None, **fields):
     station = make_station(db_session, **fields)
     if audio is not None:
-        storage = app.config["IVR"].storage_dir
-        save_prompt(db_session, station, name, convert_prompt(audio), None, storage_dir=storage)
+        save_prompt(db_session, station, name, convert_prompt(audio), None, storage=storage(app))
     document = menu()
     document["nodes"]["main"]["prompt"]["zh"] = {"play": name}
     publish(db_session, station, document)

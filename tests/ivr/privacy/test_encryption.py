@@ -18,7 +18,7 @@ from ivr.privacy.keys import KeyMissing, new_key
 from ivr.privacy.requests import export_number
 from ivr.privacy.rotation import rotate_recordings
 from ivr.privacy.sealed import CHUNK, is_sealed
-from ivr.storage import open_path, read_stored, write_private
+from ivr.storage import FileStorage, storage
 from ivr.voicemails.recordings import store_recording
 from models import TicketStatus, Voicemail
 from tests.ivr.console.conftest import RESIDENT_A, WAV
@@ -41,22 +41,21 @@ def _seal_voicemail(app, db_session, world, key: str = NEW) -> Voicemail:  # typ
     voicemail = db_session.scalars(
         select(Voicemail).where(Voicemail.ticket_id == world["tickets"]["a"].id)
     ).one()
-    path = app.config["IVR"].storage_dir / voicemail.storage_path
-    path.unlink()
-    write_private(path, AUDIO, (key,))
+    FileStorage(app.config["IVR"].storage_dir, (key,)).write(voicemail.storage_path, AUDIO)
     return voicemail
 
 
 def test_on_disk_the_audio_is_not_there(app, tmp_path):
-    stored = store_recording(tmp_path, "haizhu-nanzhou", 7, AUDIO, datetime.now(UTC), (NEW,))
+    storage = FileStorage(tmp_path, (NEW,))
+    stored = store_recording(storage, "haizhu-nanzhou", 7, AUDIO, datetime.now(UTC))
     raw = (tmp_path / stored.path).read_bytes()
     assert is_sealed(raw) and AUDIO[1000:1064] not in raw and b"RIFF" not in raw
     assert stored.sha256 == hashlib.sha256(AUDIO).hexdigest() and stored.size == len(AUDIO)
-    assert read_stored(tmp_path, stored.path, (NEW,)) == AUDIO
+    assert storage.read(stored.path) == AUDIO
     with pytest.raises(KeyMissing):
-        read_stored(tmp_path, stored.path, ())
+        FileStorage(tmp_path).read(stored.path)
     with pytest.raises(KeyMissing):
-        read_stored(tmp_path, stored.path, (new_key(),))
+        FileStorage(tmp_path, (new_key(),)).read(stored.path)
 
 
 def test_played_back_identically_with_ranges(app, world, login, db_session):
@@ -97,9 +96,9 @@ def test_rotation_reseals_everything_once_and_can_run_again(app, world, db_sessi
     for voicemail, content in ((old, AUDIO), (plain, WAV)):
         path = config.storage_dir / voicemail.storage_path
         assert is_sealed(path.read_bytes())
-        with open_path(path, (NEW,)) as reader:  # the old key is no longer needed
-            assert reader.read() == content
-    again = rotate_recordings(database(app).sessions, config.storage_dir, config.storage_keys)
+        # The old key is no longer needed.
+        assert FileStorage(config.storage_dir, (NEW,)).read(voicemail.storage_path) == content
+    again = rotate_recordings(database(app).sessions, storage(app))
     assert again == {"current": 2}
 
 

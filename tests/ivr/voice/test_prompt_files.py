@@ -10,6 +10,7 @@ import pytest
 
 from ivr.menus.prompts import convert_prompt, save_prompt
 from ivr.menus.versions import save_version
+from ivr.storage import storage
 from ivr.voice.twiml import VoiceUrls
 from models import MenuVersion
 from tests.conftest import PUBLIC_URL
@@ -28,12 +29,11 @@ def tone(folder: Path, frequency: int, seconds: float = 1.0) -> bytes:
 
 def store(app, db_session, station, name: str, audio: bytes) -> bytes:  # type: ignore[no-untyped-def]
     """Put ``audio`` in the station's library as ``name``; the converted bytes served."""
-    storage = app.config["IVR"].storage_dir
     prompt = save_prompt(
-        db_session, station, name, convert_prompt(audio), None, storage_dir=storage
+        db_session, station, name, convert_prompt(audio), None, storage=storage(app)
     )
     db_session.commit()
-    return (storage / prompt.storage_path).read_bytes()
+    return storage(app).read(prompt.storage_path)
 
 
 def publish(db_session, station, document: str) -> MenuVersion:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.privacy.keys import new_key
-from ivr.storage import read_stored
+from ivr.storage import storage
 from ivr.voicemails.recordings import store_recording
 from models import AuditLog, Transcript, TranscriptCorrection, VoicemailState, utcnow
 from tests import factories
@@ -38,16 +38,13 @@ def speech(tmp_path_factory) -> bytes:
 
 
 def _voicemail(app, session, station, speech, *, corrected, language="zh", days_ago=1, caller=None):  # type: ignore[no-untyped-def]
-    config = app.config["IVR"]
     ticket = factories.ticket(session, station, caller)
     when = utcnow() - timedelta(days=days_ago)
     row = factories.voicemail(
         session, ticket, state=VoicemailState.TRANSCRIBED, created_at=when, language=language
     )
     session.flush()
-    stored = store_recording(
-        config.storage_dir, station.code, row.id, speech, when, config.storage_keys
-    )
+    stored = store_recording(storage(app), station.code, row.id, speech, when)
     row.storage_path = stored.path
     row.transcript = Transcript(
         text="我想买米",
@@ -101,7 +98,7 @@ def test_the_export_is_a_kaldi_data_dir_of_corrected_transcripts(
     # The recordings are sealed at rest: the export decrypts them through the storage layer.
     config = app.config["IVR"]
     assert (config.storage_dir / kept.storage_path).read_bytes()[:4] != b"RIFF"
-    assert read_stored(config.storage_dir, kept.storage_path, config.storage_keys) == speech
+    assert storage(app).read(kept.storage_path) == speech
 
     out = tmp_path / "corpus"
     result = runner.invoke("corpus", "export", str(out))

@@ -163,6 +163,21 @@ def test_periodic_jobs_run_once_per_interval_whoever_schedules_them(app, db_sess
     assert fresh(db_session).scalar(select(func.count()).select_from(PeriodicRun)) == 2
 
 
+def test_every_periodic_job_is_gated_as_the_schedulers_run_it(app, db_session):
+    """Each host's consumer schedules every periodic job; the second run in the same
+    interval (another host's) returns at once without doing the work."""
+    from ivr.jobs import PERIODIC, tasks
+    from models import PeriodicRun
+
+    wrappers = tasks(app)
+    for name in PERIODIC:
+        wrapper = getattr(wrappers, name.removeprefix("ivr."))
+        wrapper.call_local()
+        assert wrapper.call_local() is None, name
+    runs = fresh(db_session).scalars(select(PeriodicRun.name)).all()
+    assert sorted(runs) == sorted(name.removeprefix("ivr.") for name in PERIODIC)
+
+
 def test_a_voicemail_whose_stored_file_is_gone_ends_failed_with_the_reason(app, line, db_session):
     from sqlalchemy import update
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ivr.privacy.keys import new_key
 from ivr.privacy.sealed import is_sealed
-from ivr.storage import read_stored
+from ivr.storage import FileStorage
 from models import Voicemail, VoicemailState
 from tests.conftest import fresh
 from tests.fakes.media_server import Answer
@@ -41,7 +41,7 @@ def test_the_job_seals_what_it_stores_and_decodes_it(
     raw = (tmp_path / "sealed" / voicemail.storage_path).read_bytes()
     assert is_sealed(raw) and speech[200:264] not in raw
     assert voicemail.sha256 == hashlib.sha256(speech).hexdigest()
-    assert read_stored(tmp_path / "sealed", voicemail.storage_path, (key,)) == speech
+    assert FileStorage(tmp_path / "sealed", (key,)).read(voicemail.storage_path) == speech
     # Twilio's copy went once ours was stored and decoded, and is marked so.
     assert [method for method, _url in fake.calls] == ["DELETE"]
     assert voicemail.twilio_deleted_at is not None
