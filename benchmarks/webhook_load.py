@@ -10,7 +10,9 @@ requests: ``bare`` (constant TwiML from the same server), ``voice`` (POST /twili
 each a new call, round-robin over the stations), ``step`` (key 1 in the main menu of calls
 made by voice), ``bare`` again. Prints requests/s, p50/p99 latency, errors (socket errors
 and non-200 answers; a 403 aborts: the signing is wrong), webhook exceptions the app logged
-(it answers them 200 with an apology) and p99 over bare p99. Target: within 1.5x, no errors.
+(it answers them 200 with an apology), p99 over bare p99, and CPU time per request of
+gunicorn's processes and, on PostgreSQL, of the server's backends for the database.
+Target: within 1.5x, no errors.
 """
 
 import argparse
