@@ -10,7 +10,9 @@ requests: ``bare`` (constant TwiML from the same server), ``voice`` (POST /twili
 each a new call, round-robin over the stations), ``step`` (key 1 in the main menu of calls
 made by voice), ``bare`` again. Prints requests/s, p50/p99 latency, errors (socket errors
 and non-200 answers; a 403 aborts: the signing is wrong), webhook exceptions the app logged
-(it answers them 200 with an apology) and p99 over bare p99. Target: within 1.5x, no errors.
+(it answers them 200 with an apology), p99 over bare p99, and CPU time per request of
+gunicorn's processes and, on PostgreSQL, of the server's backends for the database.
+Target: within 1.5x, no errors.
 """
 
 import argparse
@@ -41,7 +43,9 @@ from sqlalchemy.pool import NullPool
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(sys.executable).parent  # the virtualenv's bin/, where `ivr` lives
+if not (BIN / "ivr").exists():
+    BIN = ROOT / ".venv" / "bin"
 PUBLIC_URL = "https://hotline.example.org"  # what Twilio signs; deliberately not local
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -108,6 +112,7 @@ class Result:
     ok: int  # responses 200
     wrapped: bool  # the run repeated requests (for voice: CallSids)
     cpu_ms: float = 0.0  # server CPU time per answer (all workers and the master)
+    db_cpu_ms: float | None = None  # PostgreSQL's backends' CPU time per answer
     stored: int | None = None  # calls (voice) or key presses (step) in the database after
 
 
@@ -269,8 +274,10 @@ def run_wrk(
     folder: Path,
     args: argparse.Namespace,
     server: int,
+    database: str | None = None,
 ) -> Result:
-    """One wrk run over ``lines``; the server log tells how many webhooks raised."""
+    """One wrk run over ``lines``; the server log tells how many webhooks raised.
+    ``database``: the PostgreSQL database's name, whose backends' CPU time is read too."""
     print(f"  {scenario}: {len(lines)} requests, {args.duration} s", flush=True)
     data, script, log_path = (folder / name for name in ("load.tsv", "load.lua", "gunicorn.log"))
     data.write_text("".join(lines))
@@ -281,9 +288,11 @@ def run_wrk(
     profile = args.profile and scenario != "bare"
     collapsed = folder / f"profile-{scenario}.txt"
     cpu_before = server_cpu_seconds(server)
+    db_before = backends_cpu_seconds(database) if database else 0.0
     with profiling.sampled(server, collapsed, args.duration) if profile else nullcontext():
         done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 120)
     cpu = server_cpu_seconds(server) - cpu_before
+    db_cpu = backends_cpu_seconds(database) - db_before if database else None
     if profile:
         profiling.print_profile(scenario, profiling.summarise(collapsed))
     bench = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("BENCH")]
@@ -299,8 +308,19 @@ def run_wrk(
     p50, p99 = f["p50_us"] / 1e3, f["p99_us"] / 1e3
     ok = f["requests"] - f["non200"]
     cpu_ms = 1000 * cpu / max(1, f["requests"])
+    db_cpu_ms = None if db_cpu is None else 1000 * db_cpu / max(1, f["requests"])
     return Result(
-        scenario, rps, p50, p99, errors, logged, f["requests"], ok, bool(f["wrapped"]), cpu_ms
+        scenario,
+        rps,
+        p50,
+        p99,
+        errors,
+        logged,
+        f["requests"],
+        ok,
+        bool(f["wrapped"]),
+        cpu_ms,
+        db_cpu_ms,
     )
 
 
@@ -322,6 +342,26 @@ def server_cpu_seconds(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def backends_cpu_seconds(database: str) -> float:
+    """CPU time (user + system) so far of the PostgreSQL backends connected to
+    ``database``, found by their process titles (``postgres: USER DATABASE HOST …``).
+
+    The server's share of each request, on the same cores; a backend that ended during
+    a run is missed (the pool keeps its connections, so none should).
+    """
+    ticks = 0
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not title.startswith("postgres: ") or f" {database} " not in title:
+                continue
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def bench_database(kind: str, args: argparse.Namespace) -> list[Result]:
     """A fresh demo instance on ``kind``, served by gunicorn, under the four runs."""
     with (
@@ -336,7 +376,10 @@ def bench_database(kind: str, args: argparse.Namespace) -> list[Result]:
             check_bare(base, signer)
             refs = menu_refs(base, signer, hotlines)
             print(f"[{kind}] {len(refs)} stations answer, {len(set(refs.values()))} menus")
-            run = partial(run_wrk, base=base, folder=Path(tmp), args=args, server=pid)
+            database = url.rsplit("/", 1)[1] if kind == "postgresql" else None
+            run = partial(
+                run_wrk, base=base, folder=Path(tmp), args=args, server=pid, database=database
+            )
             return drive(run, signer, refs, url, args.duration, random.Random(kind))
 
 
@@ -375,7 +418,7 @@ def drive(
     return [bare1, voice, step, bare2]
 
 
-ROW = "{:<9}{:>11}{:>9}{:>9}{:>9}{:>8}{:>8}{:>8}{:>10}{:>9}"
+ROW = "{:<9}{:>11}{:>9}{:>9}{:>9}{:>8}{:>8}{:>8}{:>10}{:>9}{:>9}"
 HEADER = (
     "scenario",
     "requests/s",
@@ -387,6 +430,7 @@ HEADER = (
     "stored",
     "p99/bare",
     "cpu ms",
+    "db cpu",
 )
 
 
@@ -400,7 +444,8 @@ def report(kind: str, results: list[Result], args: argparse.Namespace) -> None:
         stored = "-" if r.stored is None else r.stored
         note = "  (requests repeated!)" if r.wrapped and r.scenario != "bare" else ""
         ratio = f"{r.p99_ms / reference:.2f}x"
-        print(ROW.format(r.scenario, *cells, stored, ratio, f"{r.cpu_ms:.2f}") + note)
+        db_cpu = "-" if r.db_cpu_ms is None else f"{r.db_cpu_ms:.2f}"
+        print(ROW.format(r.scenario, *cells, stored, ratio, f"{r.cpu_ms:.2f}", db_cpu) + note)
     drift = bare[1].p99_ms / bare[0].p99_ms
     print(f"bare p99 reference: {reference:.1f} ms, mean of both runs (2nd/1st {drift:.2f})")
     for r in results[1:3]:

@@ -25,6 +25,7 @@ WRITE_STATEMENTS = ("insert", "update", "delete", "replace", "savepoint")
 # little jitter, until their budget ends.
 SQLITE_SHORT_WAIT_MS = 5
 SQLITE_BUSY = 5
+IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on a PostgreSQL connection
 
 
 def make_engine(url: str, budget: float | None = None, **kwargs: Any) -> Engine:
@@ -231,15 +232,32 @@ class PlainSQL:
         moment = moment.astimezone(UTC)
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else moment
 
-    def one(self, statement: str, params: dict[str, Any] | None = None) -> tuple | None:
-        """Run ``statement``; its first row, if it returns any."""
+    def one(
+        self, statement: str, params: dict[str, Any] | None = None, alone: bool = False
+    ) -> tuple | None:
+        """Run ``statement``; its first row, if it returns any.
+
+        ``alone``: on PostgreSQL, with no transaction open on the connection, the
+        statement is a transaction of its own (autocommit), which spares the round trips
+        of BEGIN and COMMIT; a statement that writes has committed, durably, when this
+        returns. Inside an open transaction it runs in that transaction, like any other.
+        For a read that needs no snapshot shared with what follows (each statement sees
+        its own under READ COMMITTED anyway), or a write that is all of a transaction.
+        """
         sql = self.sql(statement)
+        autocommit = alone and not self.sqlite and self.raw.info.transaction_status == IDLE
         try:
             cursor = self.raw.cursor()
             try:
                 if self.sqlite:
                     upgrade_before_write(self.info, cursor, sql)
-                cursor.execute(sql, params or {})
+                if autocommit:
+                    self.raw.autocommit = True
+                try:
+                    cursor.execute(sql, params or {})
+                finally:
+                    if autocommit:
+                        self.raw.autocommit = False
                 return cursor.fetchone() if cursor.description is not None else None
             finally:
                 cursor.close()

@@ -42,7 +42,7 @@ OUTCOME_RANK = {
     CallOutcome.ANSWERED: 5,
     CallOutcome.BLOCKED: 6,  # final: a blocked call is hung up on at once
 }
-_RANK_SQL = " ".join(f"WHEN '{o.value}' THEN {rank}" for o, rank in OUTCOME_RANK.items())
+OUTCOME_RANK_SQL = " ".join(f"WHEN '{o.value}' THEN {rank}" for o, rank in OUTCOME_RANK.items())
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ UPDATE calls SET
   language = COALESCE(:language, language),
   chosen_need = COALESCE(:need, chosen_need),
   transferred_to_station_id = COALESCE(:transferred_to, transferred_to_station_id),
-  outcome = CASE WHEN (CASE outcome {_RANK_SQL} ELSE -1 END) < :rank
+  outcome = CASE WHEN (CASE outcome {OUTCOME_RANK_SQL} ELSE -1 END) < :rank
                  THEN :outcome ELSE outcome END,
   updated_at = :now
 WHERE call_sid = :sid
@@ -266,13 +266,20 @@ def log_events(
     driver = PlainSQL(connection)
     for start in range(0, len(step_events), MAX_EVENTS):
         batch = step_events[start : start + MAX_EVENTS]
-        params: dict[str, Any] = {"call_id": call_id, "at": driver.time(now)}
-        for offset, event in enumerate(batch):
-            params |= {
-                f"kind{offset}": event["kind"],
-                f"node{offset}": event.get("node"),
-                f"digits{offset}": event.get("digits"),
-                f"detail{offset}": json.dumps(event.get("detail", {})),
-                f"dedupe_key{offset}": f"{request_key}:{start + offset}",
-            }
-        driver.one(INSERT_EVENTS[len(batch)], params)
+        params = {"call_id": call_id, "at": driver.time(now)}
+        driver.one(INSERT_EVENTS[len(batch)], params | event_params(request_key, batch, start))
+
+
+def event_params(request_key: str, batch: list[dict[str, Any]], start: int = 0) -> dict[str, Any]:
+    """The placeholders of one batch of events (``kind0``, ``node0`` …); each event's
+    dedupe key is the request key and its place among the request's events."""
+    params: dict[str, Any] = {}
+    for offset, event in enumerate(batch):
+        params |= {
+            f"kind{offset}": event["kind"],
+            f"node{offset}": event.get("node"),
+            f"digits{offset}": event.get("digits"),
+            f"detail{offset}": json.dumps(event.get("detail", {})),
+            f"dedupe_key{offset}": f"{request_key}:{start + offset}",
+        }
+    return params

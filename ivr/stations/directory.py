@@ -92,13 +92,27 @@ class Directory:
         self._current = Stations(None)
 
     def stations(self, connection: Connection) -> Stations:
-        """The cache for this request's transaction (one small query to check it).
+        """The cache for this request (one small query to check it, before anything the
+        request reads: on PostgreSQL a statement of its own, with no BEGIN).
 
         A request that finds the counter moved starts a new cache; one that was still
         filling the old cache fills a cache nobody else reads any more.
         """
-        row = PlainSQL(connection).one(GENERATION)
-        generation = row[0] if row is not None else None
+        row = PlainSQL(connection).one(GENERATION, alone=True)
+        return self.at(row[0] if row is not None else None)
+
+    def unchecked(self) -> Stations | None:
+        """The cache as last checked, without a query; None before the first check.
+
+        Only for a step whose write checks the counter itself and is redone if the
+        counter moved (``ivr.calls.steps_postgres``): what it read from a cache that turns
+        out stale is then never written.
+        """
+        current = self._current
+        return current if current.generation is not None else None
+
+    def at(self, generation: int | None) -> Stations:
+        """The cache for the counter's value ``generation``, just read."""
         current = self._current
         if generation is not None and generation == current.generation:
             return current

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ivr.calls import log as calls
 from ivr.calls import steps
 from ivr.calls.steps import CallRow
+from ivr.calls.steps_postgres import StationsMoved
 from ivr.db import get_session
 from ivr.jobs import enqueue_ring_back
 from ivr.menus import engine
@@ -27,6 +28,7 @@ from ivr.menus.engine import Position, Step
 from ivr.menus.transfers import follow_transfers
 from ivr.stations.directory import StationFacts, Stations, directory
 from ivr.voice import callback_step
+from ivr.voice.lean_step import LeanStep
 from ivr.voice.twiml import VoiceUrls, anchor_plays, apology, render_step
 from models import CallOutcome, utcnow
 
@@ -59,12 +61,21 @@ def voice_urls(menu_ref: str) -> VoiceUrls:
 
 
 def voice_endpoint(view: Callable[[], Response]) -> Callable[[], Response]:
-    """Turn any failure into spoken TwiML and a log line naming the call."""
+    """Turn any failure into spoken TwiML and a log line naming the call.
+
+    A lean step whose stations changed under it (:class:`StationsMoved`: it wrote
+    nothing) is done once more, checking the station cache first.
+    """
 
     @wraps(view)
     def guarded() -> Response:
         try:
-            return view()
+            try:
+                return view()
+            except StationsMoved:
+                get_session().rollback()  # whatever else the step did goes too
+                g.check_stations_first = True
+                return view()
         except Exception:
             log.exception("webhook %s failed (CallSid %s)", request.path, form_field("CallSid"))
             g.database_failed = True  # or something else did: no spool replay from here
@@ -99,9 +110,10 @@ class Turn:
     """One webhook request's work: the call, its menu, and where the caller is.
 
     Stations come from the process's cache (``ivr.stations.directory``), published menus
-    are parsed once per process, and the call is written in two or three plain
-    statements (``ivr.calls.steps``) when the step is answered; it is read only by the
-    webhooks that need more of it than its CallSid (recordings).
+    are parsed once per process, and the call is written when the step is answered: in
+    two or three plain statements (``ivr.calls.steps``), or for the call's own steps on
+    PostgreSQL in one (``ivr.voice.lean_step``); it is read only by the webhooks that
+    need more of it than its CallSid (recordings).
     """
 
     session: Session
@@ -113,28 +125,36 @@ class Turn:
     station: StationFacts | None
     transferred_to: int | None = None
     caller: steps.CallerRow | None = None  # read by an incoming call, before its first step
+    lean: LeanStep | None = None  # PostgreSQL: the step in one statement (``lean_step``)
 
     @classmethod
-    def load(cls, menu_ref: str | None = None, outbound: bool = False) -> Turn:
+    def load(cls, menu_ref: str | None = None, outbound: bool = False, lean: bool = False) -> Turn:
         """The footing for this request; ``menu_ref`` None: the station's live menu, for
         the number dialled (an incoming call). ``outbound``: the hotline rang the resident
-        (a call back), so Twilio's From is the hotline and To the resident."""
+        (a call back), so Twilio's From is the hotline and To the resident. ``lean``: the
+        view writes only through :meth:`respond` or :meth:`record` (and may be redone,
+        see :func:`voice_endpoint`), so on PostgreSQL its step is written by
+        ``ivr.calls.steps_postgres``."""
         call_sid = form_field("CallSid")
         if not call_sid:
             raise WebhookInvalid("no CallSid")
         session = get_session()
-        stations = directory().stations(session.connection())
         resident, hotline = form_field("From", 32), form_field("To", 32)
         if outbound:
             resident, hotline = hotline, resident
         arrival = steps.Arrival(call_sid, resident, hotline, webhook_now())
         incoming = menu_ref is None
+        connection = session.connection()
+        if lean and connection.dialect.name == "postgresql":
+            stations, lean_step = LeanStep.footing(connection, arrival, incoming)
+        else:
+            stations, lean_step = directory().stations(connection), None
         if menu_ref is None:
             home = stations.for_number(session, arrival.to_number)
             menu_ref = home.menu_ref if home is not None else menus.UNASSIGNED
         menu, station_id = load_call_menu(session, menu_ref)
         station = stations.get(session, station_id) if station_id else None
-        return cls(session, stations, arrival, incoming, menu_ref, menu, station)
+        return cls(session, stations, arrival, incoming, menu_ref, menu, station, lean=lean_step)
 
     @property
     def now(self) -> datetime:
@@ -146,7 +166,10 @@ class Turn:
 
     def read_caller(self) -> engine.CallerFacts:
         """The resident calling, as the registry knows them: upserted now (the statement
-        the call's insert would run anyway, so a call costs no extra query)."""
+        the call's insert would run anyway, so a call costs no extra query), or on a lean
+        step as read with the station counter (and upserted with the call)."""
+        if self.lean is not None and self.lean.caller is not None:
+            return self.lean.caller
         connection = self.session.connection()
         self.caller = steps.caller_for(connection, self.arrival.from_number, self.now)
         return self.caller.facts
@@ -231,9 +254,14 @@ class Turn:
         return xml(render_step(step, current_app.config["IVR"].public_url, render_ref))
 
     def _write(self, write: steps.StepWrite, key: str, events: list[dict[str, Any]]) -> None:
-        """The step on the call: an update, or for the call's first request an insert."""
+        """The step on the call: an update, or for the call's first request an insert
+        (or, on a lean step, the one statement that does either)."""
         connection, sid, now = self.session.connection(), self.arrival.call_sid, self.now
-        if not self.incoming and steps.record_step(connection, sid, write, key, events, now):
+        if self.lean is not None:
+            args = (self.session, self.stations, self.arrival, self.incoming)
+            if self.lean.write(connection, *args, write, key, events):
+                return
+        elif not self.incoming and steps.record_step(connection, sid, write, key, events, now):
             return
         call_id = steps.open_call(
             connection, self.stations, self.session, self.arrival, write, self.caller

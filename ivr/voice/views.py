@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 @bp.post("/voice")
 @voice_endpoint
 def incoming() -> Response:
-    turn = Turn.load()
+    turn = Turn.load(lean=True)
     block = blocked.block_for(turn)
     if block is not None:
         return blocked.refuse(turn, block)
@@ -51,7 +51,7 @@ def incoming() -> Response:
 @bp.post("/gather")
 @voice_endpoint
 def gather() -> Response:
-    turn = Turn.load(request.args.get("m", ""))
+    turn = Turn.load(request.args.get("m", ""), lean=True)
     position = turn.position()
     digits = form_field("Digits", 32)
     step = engine.press(turn.menu, turn.context, position, digits)
@@ -66,7 +66,7 @@ def gather() -> Response:
 @bp.post("/dial")
 @voice_endpoint
 def dial() -> Response:
-    turn = Turn.load(request.args.get("m", ""))
+    turn = Turn.load(request.args.get("m", ""), lean=True)
     position = turn.position()
     status = form_field("DialCallStatus", 20)
     answered = status in engine.ANSWERED_DIAL_STATUSES

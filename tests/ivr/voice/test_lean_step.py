@@ -52,6 +52,27 @@ def test_a_roster_change_reaches_the_very_next_call(station, call, db_session):
     assert _rung(_ringing(call, "CA" + "2" * 32)) == ["+8613800000002"]
 
 
+def test_a_roster_change_between_two_key_presses_reaches_the_second(station, call, db_session):
+    """On PostgreSQL a key press uses the station cache unchecked and its write checks the
+    counter: here it finds it moved, writes nothing, and the step is done again."""
+    sid = "CA" + "a" * 32
+    menu = Twiml.of(call(Twiml.of(call(sid=sid)).action("Gather"), sid=sid, Digits="1"))
+    station.on_duty_phones[0].active = False
+    db_session.commit()
+    token = {"I-Twilio-Idempotency-Token": "after-the-change"}
+    ringing = Twiml.of(call(menu.action("Gather"), sid=sid, Digits="0", headers=token))
+    assert _rung(ringing) == ["+8613800000002"]
+    fresh(db_session)
+    logged = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    events = db_session.scalars(
+        select(CallEvent).where(
+            CallEvent.call_id == logged.id, CallEvent.dedupe_key.like("after-the-change:%")
+        )
+    ).all()
+    assert [e.kind for e in events].count("keys") == 1, [(e.kind, e.node) for e in events]
+    assert logged.last_node == events[-1].node
+
+
 def test_a_change_written_by_another_host_in_plain_sql_is_seen(station, call, db_session):
     """No application code runs on the write: the database's triggers tell the cache."""
     assert _rung(_ringing(call, "CA" + "1" * 32)) == ["+8613800000001"]
@@ -149,6 +170,27 @@ def test_a_step_for_a_call_never_seen_opens_it(station, call, db_session):
     assert logged.caller_id is not None
 
 
+def test_an_incoming_call_retried_is_logged_once(station, call, db_session):
+    sid = "CA" + "b" * 32
+    token = {"I-Twilio-Idempotency-Token": "incoming-retry"}
+    once = call(sid=sid, headers=token)
+    again = call(sid=sid, headers=token)
+    assert once.get_data() == again.get_data()
+    fresh(db_session)
+    logged = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    kinds = db_session.scalars(select(CallEvent.kind).where(CallEvent.call_id == logged.id))
+    assert list(kinds).count("incoming") == 1
+    assert logged.caller_id is not None and logged.last_node is not None
+
+
+def test_a_withheld_number_is_logged_without_a_caller(station, call, db_session):
+    sid = "CA" + "d" * 32
+    Twiml.of(call(sid=sid, From="+266696687"))
+    fresh(db_session)
+    logged = db_session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    assert logged.caller_id is None and logged.from_number == "+266696687"
+
+
 def test_counters_in_the_url_are_plain_digits_or_nothing(station, call, db_session):
     """``²`` passes str.isdigit(); int() refuses it. The caller still hears the menu."""
     action = Twiml.of(call()).action("Gather")
@@ -223,6 +265,73 @@ def test_an_unknown_dialled_number_is_remembered_as_unknown(app, call):
     with statements as seen:
         Twiml.of(call(sid="CA" + "9" * 32, To=OTHER_HOTLINE))
     assert seen.count("SELECT") == 1, seen  # the counter alone: no station look-up
+
+
+class RoundTrips:
+    """What the app's PostgreSQL connections send, from libpq's own trace: each Sync (ends
+    a statement with parameters) or simple Query (BEGIN, COMMIT) is one wait for the
+    server. Traced only inside the ``with`` block."""
+
+    def __init__(self, app, folder) -> None:  # type: ignore[no-untyped-def]
+        self.engine = database(app).webhook_engine
+        self.folder = folder
+        self.connections: list = []
+        self.engine.dispose()  # connections made from now on are traced
+        event.listen(self.engine, "connect", lambda dbapi, _: self.connections.append(dbapi))
+
+    def __enter__(self) -> RoundTrips:
+        self.files = []
+        for number in range(len(self.connections)):
+            self.files.append(open(self.folder / f"trace{number}.txt", "w"))  # noqa: SIM115
+        for connection, trace in zip(self.connections, self.files, strict=True):
+            connection.pgconn.trace(trace.fileno())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for connection in self.connections:
+            connection.pgconn.untrace()
+        for trace in self.files:
+            trace.close()
+
+    def sent(self) -> list[str]:
+        """The messages the client sent, in order (``Parse``, ``Bind``, ``Sync`` …)."""
+        lines = (
+            line.split("\t")
+            for trace in self.files
+            for line in open(trace.name).read().splitlines()  # noqa: SIM115
+        )
+        return [f[3].strip() for f in lines if len(f) > 3 and f[1] == "F"]
+
+    def waits(self) -> list[str]:
+        """The messages the client waited on (``Sync`` or ``Query``), in order."""
+        return [message for message in self.sent() if message in ("Sync", "Query")]
+
+
+POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@POSTGRESQL
+def test_on_postgresql_a_key_press_is_one_round_trip(app, station, call, tmp_path):
+    trips = RoundTrips(app, tmp_path)
+    first = Twiml.of(call())
+    for _ in range(6):  # connected, cached, and the statement prepared (at its 6th run)
+        Twiml.of(call(first.action("Gather"), Digits="1"))
+    with trips:
+        Twiml.of(call(first.action("Gather"), Digits="2"))
+    # The call's state, its events and the counter's check in one statement, committed
+    # as it runs: no BEGIN, no COMMIT; prepared (bound and run, not parsed again).
+    assert trips.waits() == ["Sync"], trips.sent()
+    assert "Parse" not in trips.sent(), trips.sent()
+
+
+@POSTGRESQL
+def test_on_postgresql_a_new_call_is_two_round_trips(app, station, call, tmp_path):
+    trips = RoundTrips(app, tmp_path)
+    Twiml.of(call(sid="CA" + "6" * 32))
+    with trips:
+        Twiml.of(call(sid="CA" + "7" * 32, From="+8613911112222"))
+    # The counter with the caller's facts; then caller, call and events in one statement.
+    assert trips.waits() == ["Sync", "Sync"]
 
 
 def test_outcome_ranks_cover_every_outcome():

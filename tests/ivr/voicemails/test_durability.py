@@ -126,6 +126,22 @@ def test_a_recording_already_known_needs_no_write_lock(app, line, db_session, da
     assert db_session.scalars(select(Call.outcome)).one() is CallOutcome.VOICEMAIL
 
 
+@pytest.mark.parametrize("readers_too", [True, False], ids=["all-locked", "writers-locked"])
+def test_a_key_press_while_the_database_is_locked_still_offers_a_voicemail(
+    app, station, twilio, database_url, readers_too
+):
+    """A key press writes its step in one statement on PostgreSQL (with no transaction of
+    its own): held up by a lock, it still gives up within the budget, and the caller
+    hears an apology and a <Record>, never a dead line."""
+    base = {"CallSid": "CA" + "e" * 32, "From": "+8613800000000", "To": HOTLINE}
+    menu = Twiml.of(twilio.post("/twilio/voice", **base))
+    with database_locked(database_url, readers_too=readers_too):
+        answer, took = _timed(lambda: twilio.post(menu.action("Gather"), **base, Digits="1"))
+    assert took < BUDGET + 1.5
+    heard = Twiml.of(answer)
+    assert "系统暂时出现故障" in heard.text() and heard.verb("Record") is not None
+
+
 def test_a_replay_that_finds_the_database_still_locked_keeps_every_record(app, line, database_url):
     call = line()
     spool = Spool(app.config["IVR"].spool_dir)
