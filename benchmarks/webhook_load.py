@@ -188,6 +188,9 @@ def instance_env(folder: Path, url: str) -> dict[str, str]:
         "IVR_SECRET_KEY": uuid.uuid4().hex,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": uuid.uuid4().hex,
+        # Nothing leaves this machine: a REST call would be refused on loopback.
+        "IVR_TWILIO_API_URL": "http://127.0.0.1:9",
+        "IVR_DELETE_RECORDINGS_AFTER_FETCH": "0",
     }
 
 
