@@ -64,17 +64,14 @@ def _read_exactly(source: BinaryIO, wanted: int) -> bytes:
     return b"".join(parts)
 
 
-class SealedReader(io.RawIOBase):
-    """A sealed file read as its plain content: seekable, decrypting chunk by chunk."""
+class ChunkedReader(io.RawIOBase):
+    """A seekable stream over content kept in chunks of ``chunk_size`` bytes (the last one
+    shorter), each fetched when first read and the last one kept, so small sequential
+    reads fetch a chunk once. Subclasses say how a chunk is fetched (``_fetch``)."""
 
-    def __init__(self, handle: BinaryIO, ring: KeyRing) -> None:
-        self._handle = handle
-        self._header = handle.read(HEADER.size)
-        if len(self._header) != HEADER.size or not is_sealed(self._header):
-            raise SealBroken("not a sealed file")
-        _magic, kid, self.chunk, self.size, self._prefix = HEADER.unpack(self._header)
-        self.key_id = kid
-        self._key = ring.find(kid)
+    def __init__(self, size: int, chunk_size: int) -> None:
+        self.size = size
+        self.chunk_size = chunk_size
         self._pos = 0
         self._cached: tuple[int, bytes] | None = None
 
@@ -92,34 +89,57 @@ class SealedReader(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
+    def _fetch(self, index: int) -> bytes:
+        raise NotImplementedError
+
     def _chunk(self, index: int) -> bytes:
-        if self._cached and self._cached[0] == index:
-            return self._cached[1]
-        self._handle.seek(HEADER.size + index * (self.chunk + TAG))
-        expected = min(self.chunk, self.size - index * self.chunk) + TAG
-        sealed = self._handle.read(expected)
-        if len(sealed) != expected:
-            raise SealBroken("the file is shorter than its header says")
-        try:
-            plain = self._key.aead.decrypt(_nonce(self._prefix, index), sealed, self._header)
-        except InvalidTag:
-            raise SealBroken(f"chunk {index} does not authenticate") from None
-        self._cached = (index, plain)
-        return plain
+        if self._cached is None or self._cached[0] != index:
+            self._cached = (index, self._fetch(index))
+        return self._cached[1]
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        """Fill ``buffer`` as far as the content goes, across chunks."""
         view, filled = memoryview(buffer).cast("B"), 0
         while filled < len(view) and self._pos < self.size:
-            index, offset = divmod(self._pos, self.chunk)
+            index, offset = divmod(self._pos, self.chunk_size)
             piece = self._chunk(index)[offset : offset + len(view) - filled]
             view[filled : filled + len(piece)] = piece
             filled += len(piece)
             self._pos += len(piece)
         return filled
 
+    def close(self) -> None:
+        self._cached = None
+        super().close()
+
+
+class SealedReader(ChunkedReader):
+    """A sealed file read as its plain content: seekable, decrypting chunk by chunk."""
+
+    def __init__(self, handle: BinaryIO, ring: KeyRing) -> None:
+        self._handle = handle
+        self._header = handle.read(HEADER.size)
+        if len(self._header) != HEADER.size or not is_sealed(self._header):
+            raise SealBroken("not a sealed file")
+        _magic, kid, chunk_size, size, self._prefix = HEADER.unpack(self._header)
+        super().__init__(size, chunk_size)
+        self.key_id = kid
+        self._key = ring.find(kid)
+
+    def _fetch(self, index: int) -> bytes:
+        self._handle.seek(HEADER.size + index * (self.chunk_size + TAG))
+        expected = min(self.chunk_size, self.size - index * self.chunk_size) + TAG
+        sealed = self._handle.read(expected)
+        if len(sealed) != expected:
+            raise SealBroken("the file is shorter than its header says")
+        try:
+            return self._key.aead.decrypt(_nonce(self._prefix, index), sealed, self._header)
+        except InvalidTag:
+            raise SealBroken(f"chunk {index} does not authenticate") from None
+
     def read_all(self) -> bytes:
         self.seek(0)
-        return b"".join(iter(lambda: self.read(self.chunk), b""))
+        return b"".join(iter(lambda: self.read(self.chunk_size), b""))
 
     def close(self) -> None:
         self._handle.close()
