@@ -59,7 +59,6 @@ from benchmarks.cluster import (
 from benchmarks.surge import (
     ACCOUNT_SID,
     ROW,
-    STEPS,
     TWILIO_TIMEOUT,
     MediaHost,
     Resident,
@@ -72,6 +71,7 @@ from benchmarks.surge import (
     logged_problems,
     make_residents,
     mark,
+    print_steps,
     read_back,
     read_engine,
     synthesise_phrases,
@@ -373,15 +373,7 @@ def report(args: argparse.Namespace, outcome: Outcome) -> bool:
         )
         held = f"; held {loss.leases} voicemail lease(s) when killed" if loss.killed else ""
         print(f"  {loss.host}: {when}{held}{'; ' + loss.error if loss.error else ''}")
-    print(ROW.format("webhook", "requests", "p50 / p99 / max ms", "err"))
-    for step in STEPS:
-        hits = [h for h in r.hits if h.step == step]
-        if hits:
-            figures = (
-                f"{r.percentile(50, step):.0f} / {r.percentile(99, step):.0f} / "
-                f"{max(h.ms for h in hits):.0f}"
-            )
-            print(ROW.format(f"  {step}", len(hits), figures, sum(h.failed for h in hits)))
+    print_steps(r)
     served = Counter(h.served_by or "?" for h in r.hits)
     late = sum(h.ms > TWILIO_TIMEOUT * 1000 for h in r.hits)
     checks = {

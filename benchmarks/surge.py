@@ -1013,15 +1013,8 @@ def drain_text(drain: Drain) -> str:
     return f"{drain.seconds:.1f} s" + ("" if drain.complete else "*")
 
 
-def report(result: SurgeResult, limit: DecodeLimit | None) -> bool:
-    """Print one database's table; True when every target is met."""
-    r, s, checks = result, result.stored, verdicts(result, limit)
-    print(
-        f"\n{r.database}: {r.callers} residents at once ({os.cpu_count()} cores; ivr serve: "
-        f"{r.web_workers} gunicorn workers + {r.processes} transcription processes); "
-        f"last hang-up {r.surge_seconds:.1f} s after the start; other processes used "
-        f"{r.other_cores:.2f} cores meanwhile"
-    )
+def print_steps(r: SurgeResult) -> None:
+    """Each webhook step's count, p50 / p99 / max and failures, a row each."""
     print(ROW.format("webhook", "requests", "p50 / p99 / max ms", "err"))
     for step in STEPS:
         hits = [h for h in r.hits if h.step == step]
@@ -1031,6 +1024,18 @@ def report(result: SurgeResult, limit: DecodeLimit | None) -> bool:
                 f"{max(h.ms for h in hits):.0f}"
             )
             print(ROW.format(f"  {step}", len(hits), figures, sum(h.failed for h in hits)))
+
+
+def report(result: SurgeResult, limit: DecodeLimit | None) -> bool:
+    """Print one database's table; True when every target is met."""
+    r, s, checks = result, result.stored, verdicts(result, limit)
+    print(
+        f"\n{r.database}: {r.callers} residents at once ({os.cpu_count()} cores; ivr serve: "
+        f"{r.web_workers} gunicorn workers + {r.processes} transcription processes); "
+        f"last hang-up {r.surge_seconds:.1f} s after the start; other processes used "
+        f"{r.other_cores:.2f} cores meanwhile"
+    )
+    print_steps(r)
     print(ROW.format("figure", "ours", "target / baseline", ""))
     late = sum(h.ms > TWILIO_TIMEOUT * 1000 for h in r.hits)
     rows = [
